@@ -1,0 +1,51 @@
+package dev.bffgateway;
+
+import dev.bffgateway.config.GatewayConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A running gateway: one {@link GatewayVerticle} per configured event-loop instance, sharing one port. */
+public final class Gateway {
+  private final Vertx vertx;
+  private final String deploymentId;
+  private final int port;
+
+  private Gateway(Vertx vertx, String deploymentId, int port) {
+    this.vertx = vertx;
+    this.deploymentId = deploymentId;
+    this.port = port;
+  }
+
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
+    AtomicInteger port = new AtomicInteger();
+    return vertx.executeBlocking(() -> prepareDataDir(config.dataDir()))
+      .compose(dir -> vertx.deployVerticle(() -> new GatewayVerticle(config, port::set),
+        new DeploymentOptions().setInstances(config.server().instances())))
+      .map(id -> new Gateway(vertx, id, port.get()));
+  }
+
+  /** The port actually listened on (differs from the configured one when that is 0). */
+  public int port() {
+    return port;
+  }
+
+  public Future<Void> stop() {
+    return vertx.undeploy(deploymentId);
+  }
+
+  /** Keys and the embedded database live here, so only the gateway's own user may read it. */
+  private static Path prepareDataDir(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+    return dir;
+  }
+}

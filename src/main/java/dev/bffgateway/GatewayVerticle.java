@@ -1,0 +1,101 @@
+package dev.bffgateway;
+
+import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.config.ServerConfig;
+import dev.bffgateway.ops.Health;
+import dev.bffgateway.proxy.ProxyRoute;
+import dev.bffgateway.proxy.RouteTable;
+import dev.bffgateway.web.ErrorResponses;
+import dev.bffgateway.web.FrontDoor;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.IntConsumer;
+
+/**
+ * One event loop's share of the gateway: its own pooled upstream client and route table, and its instance of
+ * the shared listening socket. Everything it uses was built from the configuration before the first request.
+ */
+final class GatewayVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+
+  private final GatewayConfig config;
+  private final IntConsumer onListening;
+  private HttpClient client;
+
+  GatewayVerticle(GatewayConfig config, IntConsumer onListening) {
+    this.config = config;
+    this.onListening = onListening;
+  }
+
+  @Override
+  public Future<?> start() {
+    client = vertx.httpClientBuilder()
+      .with(new HttpClientOptions()
+        .setKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setConnectTimeout(config.proxy().connectTimeoutMs()))
+      .with(new PoolOptions().setHttp1MaxSize(config.proxy().poolSize()))
+      .build();
+
+    Router endpoints = gatewayEndpoints();
+    RouteTable.Builder<Handler<HttpServerRequest>> targets = RouteTable.builder();
+    for (RouteConfig route : config.routes()) {
+      targets.put(route.path(), new ProxyRoute(route, config.proxy(), client));
+    }
+    // Put last: the gateway's own endpoints win over a configured route with the same prefix.
+    targets.put(Health.PREFIX, endpoints::handle);
+
+    ServerConfig server = config.server();
+    return vertx.createHttpServer(serverOptions(server))
+      .requestHandler(new FrontDoor(targets.build()))
+      .listen(server.port(), server.host())
+      .onSuccess(listening -> onListening.accept(listening.actualPort()))
+      .map(HttpServer::actualPort);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return client == null ? Future.succeededFuture() : client.close();
+  }
+
+  private Router gatewayEndpoints() {
+    Router router = Router.router(vertx);
+    Health.mount(router, vertx, config);
+    router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
+    router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
+    router.errorHandler(500, ctx -> {
+      LOG.error("Gateway endpoint {} failed", ctx.normalizedPath(), ctx.failure());
+      ErrorResponses.send(ctx.response(), 500, "The gateway could not handle the request");
+    });
+    return router;
+  }
+
+  private static HttpServerOptions serverOptions(ServerConfig server) {
+    HttpServerOptions options = new HttpServerOptions()
+      .setIdleTimeout(server.idleTimeoutSeconds())
+      .setTcpNoDelay(true)
+      .setCompressionSupported(false);
+    if (server.tls() != null) {
+      options.setSsl(true)
+        .setUseAlpn(true)
+        .setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(server.tls().certPath().toString())
+          .setKeyPath(server.tls().keyPath().toString()));
+    }
+    return options;
+  }
+}

@@ -1,0 +1,197 @@
+package dev.bffgateway.cli;
+
+import dev.bffgateway.Gateway;
+import dev.bffgateway.config.ConfigException;
+import dev.bffgateway.config.ConfigLoader;
+import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.demo.DemoBackend;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/** The {@code bff-gateway} command line. Returns exit codes instead of exiting, so it can be tested in-process. */
+public final class Cli {
+  /** Not an exit code: the command started servers that keep the process alive. */
+  public static final int RUNNING = -1;
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  /** Bad usage or an invalid configuration file. */
+  public static final int INVALID = 2;
+
+  static final String DEFAULT_CONF = "conf/gateway.json";
+
+  private static final String USAGE = """
+    Usage: bff-gateway <command> [options]
+
+    Commands:
+      run            start the gateway
+      check-config   validate a configuration file and print every error
+      demo-backend   start the demo backend that echoes what it receives
+      help           show this help
+
+    Run 'bff-gateway <command> --help' for the options of a command.
+    """;
+  private static final String RUN_USAGE = """
+    Usage: bff-gateway run [--conf FILE]
+
+    Starts the gateway with the configuration FILE (default: conf/gateway.json).
+    ${NAME} and ${NAME:-default} in string values are read from the environment.
+    Exit code 2 when the configuration is invalid, 1 when the gateway cannot start.
+    """;
+  private static final String CHECK_USAGE = """
+    Usage: bff-gateway check-config [--conf FILE]
+
+    Validates FILE (default: conf/gateway.json) and prints every error with its JSON path.
+    Exit code 0 when valid, 2 when not.
+    """;
+  private static final String DEMO_USAGE = """
+    Usage: bff-gateway demo-backend [--port PORT] [--host HOST]
+
+    Starts a backend that answers every request with a JSON echo of its method, path, query and headers
+    (default: 127.0.0.1:9000).
+    """;
+
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Function<String, String> env;
+
+  public Cli(PrintStream out, PrintStream err, Function<String, String> env) {
+    this.out = out;
+    this.err = err;
+    this.env = env;
+  }
+
+  public int execute(String... args) {
+    if (args.length == 0) {
+      err.print(USAGE);
+      return INVALID;
+    }
+    List<String> rest = List.of(args).subList(1, args.length);
+    return switch (args[0]) {
+      case "help", "--help", "-h" -> {
+        out.print(USAGE);
+        yield OK;
+      }
+      case "run" -> withOptions(rest, Set.of("conf"), RUN_USAGE, this::run);
+      case "check-config" -> withOptions(rest, Set.of("conf"), CHECK_USAGE, this::checkConfig);
+      case "demo-backend" -> withOptions(rest, Set.of("port", "host"), DEMO_USAGE, this::demoBackend);
+      default -> {
+        err.println("Unknown command: " + args[0]);
+        err.print(USAGE);
+        yield INVALID;
+      }
+    };
+  }
+
+  private int withOptions(List<String> args, Set<String> names, String usage, Function<Map<String, String>, Integer> command) {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      if (arg.equals("--help") || arg.equals("-h")) {
+        out.print(usage);
+        return OK;
+      }
+      String name = arg.startsWith("--") ? arg.substring(2) : null;
+      String value = null;
+      if (name != null && name.contains("=")) {
+        value = name.substring(name.indexOf('=') + 1);
+        name = name.substring(0, name.indexOf('='));
+      } else if (name != null && i + 1 < args.size()) {
+        value = args.get(++i);
+      }
+      if (name == null || !names.contains(name) || value == null) {
+        err.println(name == null || !names.contains(name) ? "Unknown argument: " + arg : "Missing value for --" + name);
+        err.print(usage);
+        return INVALID;
+      }
+      options.put(name, value);
+    }
+    return command.apply(options);
+  }
+
+  private GatewayConfig loadConfig(Map<String, String> options) throws ConfigException {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new ConfigLoader(env, cores).load(Path.of(options.getOrDefault("conf", DEFAULT_CONF)));
+  }
+
+  private int checkConfig(Map<String, String> options) {
+    String file = options.getOrDefault("conf", DEFAULT_CONF);
+    try {
+      GatewayConfig config = loadConfig(options);
+      out.println(file + ": valid (" + config.routes().size() + " routes)");
+      return OK;
+    } catch (ConfigException e) {
+      printErrors(file, e);
+      return INVALID;
+    }
+  }
+
+  private int run(Map<String, String> options) {
+    GatewayConfig config;
+    try {
+      config = loadConfig(options);
+    } catch (ConfigException e) {
+      printErrors(options.getOrDefault("conf", DEFAULT_CONF), e);
+      return INVALID;
+    }
+    Vertx vertx = newVertx();
+    try {
+      Gateway gateway = Gateway.start(vertx, config).await();
+      String scheme = config.server().tls() == null ? "http" : "https";
+      out.println("bff-gateway listening on " + scheme + "://" + displayHost(config.server().host()) + ":" + gateway.port()
+        + " (" + config.server().instances() + " event loops, " + config.routes().size() + " routes, native transport: "
+        + vertx.isNativeTransportEnabled() + ")");
+      return RUNNING;
+    } catch (Exception e) {
+      err.println("bff-gateway could not start: " + e.getMessage());
+      vertx.close();
+      return FAILED;
+    }
+  }
+
+  private int demoBackend(Map<String, String> options) {
+    int port;
+    try {
+      port = Integer.parseInt(options.getOrDefault("port", "9000"));
+    } catch (NumberFormatException e) {
+      err.println("--port must be a number");
+      return INVALID;
+    }
+    Vertx vertx = newVertx();
+    DemoBackend backend = new DemoBackend(options.getOrDefault("host", "127.0.0.1"), port);
+    try {
+      vertx.deployVerticle(backend).await();
+      out.println("demo backend listening on http://" + options.getOrDefault("host", "127.0.0.1") + ":" + backend.actualPort());
+      return RUNNING;
+    } catch (Exception e) {
+      err.println("demo backend could not start: " + e.getMessage());
+      vertx.close();
+      return FAILED;
+    }
+  }
+
+  private void printErrors(String file, ConfigException e) {
+    err.println(file + ": " + e.errors().size() + (e.errors().size() == 1 ? " error" : " errors"));
+    for (String error : e.errors()) {
+      err.println("  " + error);
+    }
+  }
+
+  private static Vertx newVertx() {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    // Ctrl-C and SIGTERM: close servers and clients cleanly before the JVM goes.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
+    return vertx;
+  }
+
+  private static String displayHost(String host) {
+    return host.equals("0.0.0.0") ? "127.0.0.1" : host;
+  }
+}

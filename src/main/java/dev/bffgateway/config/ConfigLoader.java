@@ -1,0 +1,222 @@
+package dev.bffgateway.config;
+
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Turns {@code gateway.json} into a {@link GatewayConfig}: substitutes environment variables, then reads and
+ * validates the whole file, collecting every error with its JSON path before failing. Blocking: call it at
+ * start-up or from a worker, never on an event loop.
+ */
+public final class ConfigLoader {
+  private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  // Segments of a canonical route path: RFC 3986 pchar without percent-encoding.
+  private static final Pattern ROUTE_PATH = Pattern.compile("/|(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+");
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+  private final Function<String, String> env;
+  private final int cores;
+
+  public ConfigLoader(Function<String, String> env, int cores) {
+    this.env = env;
+    this.cores = cores;
+  }
+
+  public static ConfigLoader fromEnvironment() {
+    return new ConfigLoader(System::getenv, Runtime.getRuntime().availableProcessors());
+  }
+
+  public GatewayConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(List.of(file + ": no such file"));
+    } catch (IOException e) {
+      throw new ConfigException(List.of(file + ": cannot be read (" + e.getMessage() + ")"));
+    }
+    return parse(text);
+  }
+
+  public GatewayConfig parse(String text) throws ConfigException {
+    JsonObject json;
+    try {
+      json = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new ConfigException(List.of(JsonPath.display(JsonPath.ROOT) + ": not a JSON object (" + firstLine(e.getMessage()) + ")"));
+    }
+    List<String> errors = new ArrayList<>();
+    new EnvSubstitution(env, errors).apply(json, JsonPath.ROOT);
+    GatewayConfig config = read(new ObjectReader(json, JsonPath.ROOT, errors));
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    return config;
+  }
+
+  private GatewayConfig read(ObjectReader root) {
+    Path dataDir = Path.of(root.string("dataDir", "data")).toAbsolutePath().normalize();
+    ServerConfig server = server(root.object("server"));
+    ProxyConfig proxy = proxy(root.object("proxy"));
+    List<RouteConfig> routes = routes(root);
+    root.rejectUnknownKeys();
+    return new GatewayConfig(dataDir, server, proxy, routes);
+  }
+
+  private ServerConfig server(ObjectReader in) {
+    String host = in.string("host", "127.0.0.1");
+    int port = in.integer("port", 8080, 0, 65535);
+    TlsConfig tls = tls(in.optionalObject("tls"));
+    long maxBodyBytes = in.number("maxBodyBytes", 64 * 1024, 1, 1L << 30);
+    int idleTimeoutSeconds = in.integer("idleTimeoutSeconds", 60, 1, 86_400);
+    int instances = in.integer("instances", 0, 0, 256);
+    in.rejectUnknownKeys();
+    return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances);
+  }
+
+  private TlsConfig tls(ObjectReader in) {
+    if (in == null) {
+      return null;
+    }
+    Path cert = readableFile(in, "certPath");
+    Path key = readableFile(in, "keyPath");
+    in.rejectUnknownKeys();
+    return cert == null || key == null ? null : new TlsConfig(cert, key);
+  }
+
+  private static Path readableFile(ObjectReader in, String key) {
+    String value = in.requiredString(key);
+    if (value == null) {
+      return null;
+    }
+    Path path = Path.of(value);
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      in.error(key, "\"" + value + "\" is not a readable file");
+      return null;
+    }
+    return path;
+  }
+
+  private ProxyConfig proxy(ObjectReader in) {
+    int poolSize = in.integer("poolSize", 128, 1, 10_000);
+    int connectTimeoutMs = in.integer("connectTimeoutMs", 5_000, 1, 600_000);
+    in.rejectUnknownKeys();
+    return new ProxyConfig(poolSize, connectTimeoutMs);
+  }
+
+  private List<RouteConfig> routes(ObjectReader root) {
+    List<RouteConfig> routes = new ArrayList<>();
+    Map<String, String> pathsSeen = new HashMap<>();
+    Map<String, String> idsSeen = new HashMap<>();
+    for (ObjectReader in : root.objects("routes")) {
+      RouteConfig route = route(in);
+      if (route == null) {
+        continue;
+      }
+      String firstWithId = idsSeen.putIfAbsent(route.id(), in.path());
+      if (firstWithId != null) {
+        in.error("id", "\"" + route.id() + "\" is already the id of " + firstWithId);
+      }
+      String firstWithPath = pathsSeen.putIfAbsent(route.path(), in.path());
+      if (firstWithPath != null) {
+        in.error("path", "\"" + route.path() + "\" is already the path of " + firstWithPath);
+      }
+      routes.add(route);
+    }
+    return List.copyOf(routes);
+  }
+
+  private RouteConfig route(ObjectReader in) {
+    int errorsBefore = in.errorCount();
+    String id = in.requiredString("id");
+    if (id != null && !ROUTE_ID.matcher(id).matches()) {
+      in.error("id", "\"" + id + "\" must be 1-64 letters, digits, '.', '_' or '-'");
+    }
+    String path = in.requiredString("path");
+    if (path != null && !isCanonicalPath(path)) {
+      in.error("path", "\"" + path + "\" must start with '/', have no empty, '.' or '..' segments, no trailing '/', "
+        + "and no '%', '?' or '#'");
+    }
+    String url = in.requiredString("upstream");
+    Upstream upstream = url == null ? null : Upstream.parse(url, message -> in.error("upstream", message));
+    boolean stripPrefix = in.bool("stripPrefix", false);
+    Set<HttpMethod> methods = methods(in);
+    int timeoutMs = in.integer("timeoutMs", 30_000, 1, 3_600_000);
+    AuthMode auth = auth(in);
+    boolean websocket = in.bool("websocket", false);
+    in.rejectUnknownKeys();
+    if (in.errorCount() > errorsBefore) {
+      return null;
+    }
+    return new RouteConfig(id, path, upstream, stripPrefix, methods, timeoutMs, auth, websocket);
+  }
+
+  private static boolean isCanonicalPath(String path) {
+    if (!ROUTE_PATH.matcher(path).matches()) {
+      return false;
+    }
+    for (String segment : path.split("/")) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Set<HttpMethod> methods(ObjectReader in) {
+    List<String> names = in.strings("methods");
+    if (names == null) {
+      return Set.of();
+    }
+    Set<HttpMethod> methods = new LinkedHashSet<>();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      if (METHODS.contains(name)) {
+        methods.add(HttpMethod.valueOf(name));
+      } else {
+        in.error("methods[" + i + "]", "\"" + name + "\" is not one of " + String.join(", ", new java.util.TreeSet<>(METHODS)));
+      }
+    }
+    if (names.isEmpty()) {
+      in.error("methods", "must not be empty (leave it out to allow every method)");
+    }
+    return Set.copyOf(methods);
+  }
+
+  private static AuthMode auth(ObjectReader in) {
+    String name = in.string("auth", AuthMode.NONE.configName());
+    for (AuthMode mode : EnumSet.allOf(AuthMode.class)) {
+      if (mode.configName().equals(name)) {
+        return mode;
+      }
+    }
+    List<String> allowed = EnumSet.allOf(AuthMode.class).stream().map(AuthMode::configName).toList();
+    in.error("auth", "\"" + name + "\" is not one of " + String.join(", ", allowed));
+    return AuthMode.NONE;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int newline = message.indexOf('\n');
+    return (newline < 0 ? message : message.substring(0, newline)).toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,8 @@
+package dev.bffgateway.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The whole configuration, parsed and validated once; immutable. */
+public record GatewayConfig(Path dataDir, ServerConfig server, ProxyConfig proxy, List<RouteConfig> routes) {
+}

@@ -1,0 +1,229 @@
+package dev.bffgateway.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads one JSON object of the configuration, recording every problem with its JSON path instead of
+ * stopping at the first, and reporting the keys nobody asked for (typos must not be silently ignored).
+ * Numbers and booleans may also be written as strings, since {@code ${ENV}} substitution yields strings.
+ */
+final class ObjectReader {
+  private final JsonObject json;
+  private final String path;
+  private final List<String> errors;
+  private final Set<String> known = new HashSet<>();
+
+  ObjectReader(JsonObject json, String path, List<String> errors) {
+    this.json = json;
+    this.path = path;
+    this.errors = errors;
+  }
+
+  String path() {
+    return path;
+  }
+
+  String pathOf(String key) {
+    return JsonPath.child(path, key);
+  }
+
+  void error(String key, String message) {
+    errors.add(pathOf(key) + ": " + message);
+  }
+
+  int errorCount() {
+    return errors.size();
+  }
+
+  String string(String key, String fallback) {
+    Object value = value(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof String text) {
+      return text;
+    }
+    error(key, "must be a string, not " + describe(value));
+    return fallback;
+  }
+
+  /** A string that must be present and not blank; null (with an error recorded) otherwise. */
+  String requiredString(String key) {
+    if (!hasValue(key)) {
+      error(key, "is required");
+      return null;
+    }
+    String value = string(key, null);
+    if (value != null && value.isBlank()) {
+      error(key, "must not be empty");
+      return null;
+    }
+    return value;
+  }
+
+  long number(String key, long fallback, long min, long max) {
+    Object value = value(key);
+    if (value == null) {
+      return fallback;
+    }
+    long parsed;
+    if (value instanceof Integer || value instanceof Long) {
+      parsed = ((Number) value).longValue();
+    } else if (value instanceof String text && text.trim().matches("-?\\d{1,18}")) {
+      parsed = Long.parseLong(text.trim());
+    } else {
+      error(key, "must be a whole number, not " + describe(value));
+      return fallback;
+    }
+    if (parsed < min || parsed > max) {
+      error(key, parsed + " is out of range (" + min + " to " + max + ")");
+      return fallback;
+    }
+    return parsed;
+  }
+
+  int integer(String key, int fallback, int min, int max) {
+    return (int) number(key, fallback, min, max);
+  }
+
+  boolean bool(String key, boolean fallback) {
+    Object value = value(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Boolean flag) {
+      return flag;
+    }
+    if (value instanceof String text && (text.equals("true") || text.equals("false"))) {
+      return Boolean.parseBoolean(text);
+    }
+    error(key, "must be true or false, not " + describe(value));
+    return fallback;
+  }
+
+  /** The nested object at key; an empty one when absent, so defaults apply. */
+  ObjectReader object(String key) {
+    Object value = value(key);
+    if (value != null && !(value instanceof JsonObject)) {
+      error(key, "must be an object, not " + describe(value));
+      value = null;
+    }
+    return new ObjectReader(value == null ? new JsonObject() : (JsonObject) value, pathOf(key), errors);
+  }
+
+  /** The nested object at key, or null when absent. */
+  ObjectReader optionalObject(String key) {
+    return hasValue(key) ? object(key) : null;
+  }
+
+  List<ObjectReader> objects(String key) {
+    List<ObjectReader> readers = new ArrayList<>();
+    JsonArray array = array(key);
+    for (int i = 0; i < array.size(); i++) {
+      Object item = array.getValue(i);
+      String itemPath = JsonPath.index(pathOf(key), i);
+      if (item instanceof JsonObject object) {
+        readers.add(new ObjectReader(object, itemPath, errors));
+      } else {
+        errors.add(itemPath + ": must be an object, not " + describe(item));
+      }
+    }
+    return readers;
+  }
+
+  /** Strings of an array; null when the key is absent. */
+  List<String> strings(String key) {
+    if (!hasValue(key)) {
+      return null;
+    }
+    List<String> values = new ArrayList<>();
+    JsonArray array = array(key);
+    for (int i = 0; i < array.size(); i++) {
+      Object item = array.getValue(i);
+      if (item instanceof String text) {
+        values.add(text);
+      } else {
+        errors.add(JsonPath.index(pathOf(key), i) + ": must be a string, not " + describe(item));
+      }
+    }
+    return values;
+  }
+
+  /** Records every key of this object that no reader asked for. Call after reading all of them. */
+  void rejectUnknownKeys() {
+    Set<String> unknown = new TreeSet<>(json.fieldNames());
+    unknown.removeAll(known);
+    for (String key : unknown) {
+      error(key, "unknown key" + suggestion(key));
+    }
+  }
+
+  private String suggestion(String key) {
+    for (String candidate : new TreeSet<>(known)) {
+      if (candidate.equalsIgnoreCase(key) || editDistance(candidate, key) <= 2) {
+        return " (did you mean \"" + candidate + "\"?)";
+      }
+    }
+    return "";
+  }
+
+  private JsonArray array(String key) {
+    Object value = value(key);
+    if (value == null) {
+      return new JsonArray();
+    }
+    if (value instanceof JsonArray array) {
+      return array;
+    }
+    error(key, "must be an array, not " + describe(value));
+    return new JsonArray();
+  }
+
+  private boolean hasValue(String key) {
+    return value(key) != null;
+  }
+
+  private Object value(String key) {
+    known.add(key);
+    return json.getValue(key);
+  }
+
+  private static String describe(Object value) {
+    if (value instanceof JsonObject) {
+      return "an object";
+    }
+    if (value instanceof JsonArray) {
+      return "an array";
+    }
+    if (value instanceof String text) {
+      return "\"" + text + "\"";
+    }
+    return String.valueOf(value);
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1;
+        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+}

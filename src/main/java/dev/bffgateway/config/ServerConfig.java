@@ -1,0 +1,10 @@
+package dev.bffgateway.config;
+
+/**
+ * The listener: where it binds, how it speaks, and how many event-loop instances serve it.
+ *
+ * @param tls       null for plain HTTP
+ * @param instances event-loop verticle instances; already resolved (0 in the file means one per core)
+ */
+public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances) {
+}

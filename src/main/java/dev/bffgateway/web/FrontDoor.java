@@ -1,0 +1,34 @@
+package dev.bffgateway.web;
+
+import dev.bffgateway.proxy.PathNormalizer;
+import dev.bffgateway.proxy.RouteTable;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The first handler of every request: gives it an id, normalises its path, and hands it to the longest
+ * matching target. Matching costs the same for 10 routes as for 10,000 (a segment trie, not a scan).
+ */
+public final class FrontDoor implements Handler<HttpServerRequest> {
+  private final RouteTable<Handler<HttpServerRequest>> targets;
+
+  public FrontDoor(RouteTable<Handler<HttpServerRequest>> targets) {
+    this.targets = targets;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    RequestIds.assign(request);
+    String path = PathNormalizer.normalize(request.path());
+    if (path == null) {
+      ErrorResponses.send(request.response(), 400, "The request path is not valid");
+      return;
+    }
+    Handler<HttpServerRequest> target = targets.match(path);
+    if (target == null) {
+      ErrorResponses.send(request.response(), 404, "No route matches " + path);
+      return;
+    }
+    target.handle(request);
+  }
+}
