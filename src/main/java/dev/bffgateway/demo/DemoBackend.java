@@ -27,7 +27,6 @@ public final class DemoBackend extends VerticleBase {
   public Future<?> start() {
     return vertx.createHttpServer()
       .requestHandler(this::echo)
-      .webSocketHandler(socket -> socket.handler(socket::write))
       .listen(port, host)
       .onSuccess(server -> actualPort = server.actualPort())
       .map(HttpServer::actualPort);
@@ -38,6 +37,12 @@ public final class DemoBackend extends VerticleBase {
   }
 
   private void echo(HttpServerRequest request) {
+    if (request.canUpgradeToWebSocket()) {
+      request.toWebSocket().onSuccess(socket -> socket
+        .textMessageHandler(socket::writeTextMessage)
+        .binaryMessageHandler(socket::writeBinaryMessage));
+      return;
+    }
     request.body().onSuccess(body -> {
       JsonObject headers = new JsonObject();
       for (String name : request.headers().names()) {
