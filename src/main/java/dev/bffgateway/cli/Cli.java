@@ -148,10 +148,10 @@ public final class Cli {
       out.println("bff-gateway listening on " + scheme + "://" + displayHost(config.server().host()) + ":" + gateway.port()
         + " (" + config.server().instances() + " event loops, " + config.routes().size() + " routes, native transport: "
         + vertx.isNativeTransportEnabled() + ")");
-      return RUNNING;
+      return keepRunningUntilStopped(vertx);
     } catch (Exception e) {
       err.println("bff-gateway could not start: " + e.getMessage());
-      vertx.close();
+      vertx.close().await();
       return FAILED;
     }
   }
@@ -169,10 +169,10 @@ public final class Cli {
     try {
       vertx.deployVerticle(backend).await();
       out.println("demo backend listening on http://" + options.getOrDefault("host", "127.0.0.1") + ":" + backend.actualPort());
-      return RUNNING;
+      return keepRunningUntilStopped(vertx);
     } catch (Exception e) {
       err.println("demo backend could not start: " + e.getMessage());
-      vertx.close();
+      vertx.close().await();
       return FAILED;
     }
   }
@@ -185,10 +185,13 @@ public final class Cli {
   }
 
   private static Vertx newVertx() {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-    // Ctrl-C and SIGTERM: close servers and clients cleanly before the JVM goes.
+    return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+  }
+
+  /** Ctrl-C and SIGTERM: close servers and clients cleanly before the JVM goes. */
+  private static int keepRunningUntilStopped(Vertx vertx) {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
-    return vertx;
+    return RUNNING;
   }
 
   private static String displayHost(String host) {

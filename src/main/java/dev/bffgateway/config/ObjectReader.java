@@ -34,8 +34,12 @@ final class ObjectReader {
     return JsonPath.child(path, key);
   }
 
+  /** Records an error, one per path: a value whose substitution already failed is not also reported as invalid. */
   void error(String key, String message) {
-    errors.add(pathOf(key) + ": " + message);
+    String prefix = pathOf(key) + ": ";
+    if (errors.stream().noneMatch(error -> error.startsWith(prefix))) {
+      errors.add(prefix + message);
+    }
   }
 
   int errorCount() {

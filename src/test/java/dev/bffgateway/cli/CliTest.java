@@ -1,0 +1,89 @@
+package dev.bffgateway.cli;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final Cli cli = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+    Map.of("UPSTREAM", "http://127.0.0.1:9000")::get);
+
+  @Test
+  void helpListsTheCommands() {
+    assertEquals(Cli.OK, cli.execute("--help"));
+    assertTrue(stdout().contains("check-config"), stdout());
+    assertEquals(Cli.OK, cli.execute("run", "--help"));
+    assertTrue(stdout().contains("Usage: bff-gateway run [--conf FILE]"), stdout());
+  }
+
+  @Test
+  void badUsageExitsWith2() {
+    assertEquals(Cli.INVALID, cli.execute());
+    assertEquals(Cli.INVALID, cli.execute("serve"));
+    assertTrue(stderr().contains("Unknown command: serve"), stderr());
+    assertEquals(Cli.INVALID, cli.execute("check-config", "--config", "x.json"));
+    assertTrue(stderr().contains("Unknown argument: --config"), stderr());
+    assertEquals(Cli.INVALID, cli.execute("check-config", "--conf"));
+    assertTrue(stderr().contains("Missing value for --conf"), stderr());
+  }
+
+  @Test
+  void checkConfigAcceptsAValidFile(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("gateway.json"),
+      "{ \"routes\": [ { \"id\": \"api\", \"path\": \"/api\", \"upstream\": \"${UPSTREAM}\" } ] }");
+    assertEquals(Cli.OK, cli.execute("check-config", "--conf", file.toString()));
+    assertEquals(file + ": valid (1 routes)\n", stdout());
+  }
+
+  @Test
+  void checkConfigPrintsEveryErrorAndExitsWith2(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("gateway.json"),
+      "{ \"server\": { \"port\": 70000 }, \"routes\": [ { \"id\": \"api\", \"path\": \"/api\", \"upstream\": \"htp://x\" } ] }");
+    assertEquals(Cli.INVALID, cli.execute("check-config", "--conf=" + file));
+    assertEquals(file + ": 2 errors\n"
+      + "  server.port: 70000 is out of range (0 to 65535)\n"
+      + "  routes[0].upstream: \"htp://x\" is not an http(s) URL\n", stderr());
+  }
+
+  @Test
+  void missingFileExitsWith2(@TempDir Path dir) {
+    assertEquals(Cli.INVALID, cli.execute("check-config", "--conf", dir.resolve("none.json").toString()));
+    assertTrue(stderr().contains("no such file"), stderr());
+    assertEquals(Cli.INVALID, cli.execute("run", "--conf", dir.resolve("none.json").toString()));
+  }
+
+  @Test
+  void runExitsWith1WhenThePortIsTaken(@TempDir Path dir) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      NetServer taken = vertx.createNetServer().connectHandler(socket -> { }).listen(0, "127.0.0.1").await();
+      Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"dataDir\": \"" + dir.resolve("data")
+        + "\", \"server\": { \"port\": " + taken.actualPort() + ", \"instances\": 1 } }");
+      assertEquals(Cli.FAILED, cli.execute("run", "--conf", file.toString()));
+      assertTrue(stderr().startsWith("bff-gateway could not start:"), stderr());
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private String stdout() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String stderr() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,141 @@
+package dev.bffgateway.config;
+
+import io.vertx.core.http.HttpMethod;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+  private static final ConfigLoader NO_ENV = new ConfigLoader(name -> null, 4);
+
+  @Test
+  void reportsEveryErrorAtOnceWithItsJsonPath() {
+    String file = """
+      {
+        "dataDir": 7,
+        "rutes": [],
+        "server": { "port": "eighty", "prt": 1, "instances": -1, "tls": { "certPath": "/nonexistent/cert.pem" } },
+        "proxy": { "poolSize": 0 },
+        "routes": [
+          { "path": "/a", "upstream": "http://127.0.0.1:9000" },
+          { "id": "b", "path": "/b", "upstream": "htp://x" },
+          { "id": "c", "path": "c/", "upstream": "http://h", "methods": ["GT", "GET"], "timeoutMs": 0 },
+          { "id": "b", "path": "/b", "upstream": "http://h?x=1" },
+          { "id": "e", "path": "/e/../f", "upstream": "http://h", "auth": "sometimes", "stripPrefx": true },
+          { "id": "f", "path": "/f", "upstream": "${MISSING_UPSTREAM}" },
+          "not an object"
+        ]
+      }
+      """;
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(file));
+
+    List<String> expected = List.of(
+      "routes[5].upstream: environment variable MISSING_UPSTREAM is not set (write ${MISSING_UPSTREAM:-default} to give a default)",
+      "dataDir: must be a string, not 7",
+      "server.port: must be a whole number, not \"eighty\"",
+      "server.tls.certPath: \"/nonexistent/cert.pem\" is not a readable file",
+      "server.tls.keyPath: is required",
+      "server.instances: -1 is out of range (0 to 256)",
+      "server.prt: unknown key (did you mean \"port\"?)",
+      "proxy.poolSize: 0 is out of range (1 to 10000)",
+      "routes[0].id: is required",
+      "routes[1].upstream: \"htp://x\" is not an http(s) URL",
+      "routes[2].path: \"c/\" must start with '/', have no empty, '.' or '..' segments, no trailing '/', and no '%', '?' or '#'",
+      "routes[2].methods[0]: \"GT\" is not one of DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
+      "routes[2].timeoutMs: 0 is out of range (1 to 3600000)",
+      "routes[3].upstream: \"http://h?x=1\" must not have a query, fragment or credentials",
+      "routes[4].path: \"/e/../f\" must start with '/', have no empty, '.' or '..' segments, no trailing '/', and no '%', '?' or '#'",
+      "routes[4].auth: \"sometimes\" is not one of none",
+      "routes[4].stripPrefx: unknown key (did you mean \"stripPrefix\"?)",
+      "routes[6]: must be an object, not \"not an object\"",
+      "rutes: unknown key (did you mean \"routes\"?)");
+    assertEquals(Set.copyOf(expected), Set.copyOf(e.errors()), String.join("\n", e.errors()));
+    assertEquals(expected.size(), e.errors().size());
+  }
+
+  @Test
+  void reportsDuplicateIdsAndPaths() {
+    String file = """
+      { "routes": [
+          { "id": "a", "path": "/x", "upstream": "http://h" },
+          { "id": "a", "path": "/x", "upstream": "http://h" } ] }
+      """;
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(file));
+    assertEquals(List.of(
+      "routes[1].id: \"a\" is already the id of routes[0]",
+      "routes[1].path: \"/x\" is already the path of routes[0]"), e.errors());
+  }
+
+  @Test
+  void appliesDefaults() throws ConfigException {
+    GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
+
+    assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
+    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4), config.server());
+    assertEquals(new ProxyConfig(128, 5000), config.proxy());
+    RouteConfig route = config.routes().get(0);
+    assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());
+    assertEquals(30_000, route.timeoutMs());
+    assertEquals(AuthMode.NONE, route.auth());
+    assertEquals(Set.of(), route.methods());
+    assertTrue(route.allows(HttpMethod.PATCH));
+    assertEquals(false, route.stripPrefix());
+    assertEquals(false, route.websocket());
+  }
+
+  @Test
+  void substitutesEnvironmentVariablesInStrings() throws ConfigException {
+    Map<String, String> env = Map.of("API_HOST", "10.1.2.3", "PORT", "9443", "EMPTY", "", "INSTANCES", "3");
+    ConfigLoader loader = new ConfigLoader(env::get, 4);
+    GatewayConfig config = loader.parse("""
+      { "server": { "port": "${PORT}", "host": "${BIND:-0.0.0.0}", "instances": "${INSTANCES}" },
+        "routes": [ { "id": "r", "path": "/r", "upstream": "http://${API_HOST}:${API_PORT:-8081}/${EMPTY:-base}" } ] }
+      """);
+
+    assertEquals(9443, config.server().port());
+    assertEquals("0.0.0.0", config.server().host());
+    assertEquals(3, config.server().instances());
+    assertEquals(new Upstream(false, "10.1.2.3", 8081, "/base"), config.routes().get(0).upstream());
+  }
+
+  @Test
+  void readsTlsFilesAndIpv6Upstreams(@TempDir Path dir) throws Exception {
+    Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+    Path key = Files.writeString(dir.resolve("key.pem"), "x");
+    GatewayConfig config = NO_ENV.parse("{ \"server\": { \"tls\": { \"certPath\": \"" + cert + "\", \"keyPath\": \"" + key + "\" } },"
+      + " \"routes\": [ { \"id\": \"v6\", \"path\": \"/\", \"upstream\": \"http://[::1]:9000\" } ] }");
+    assertEquals(new TlsConfig(cert, key), config.server().tls());
+    assertEquals(new Upstream(false, "::1", 9000, ""), config.routes().get(0).upstream());
+  }
+
+  @Test
+  void refusesWhatIsNotAJsonObject() {
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse("{ \"routes\": [ }"));
+    assertEquals(1, e.errors().size());
+    assertTrue(e.errors().get(0).startsWith("(root): not a JSON object"), e.errors().get(0));
+    assertThrows(ConfigException.class, () -> NO_ENV.parse("[]"));
+  }
+
+  @Test
+  void reportsAMissingFile(@TempDir Path dir) {
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.load(dir.resolve("nope.json")));
+    assertEquals(List.of(dir.resolve("nope.json") + ": no such file"), e.errors());
+  }
+
+  @Test
+  void shippedSampleConfigIsValid() throws ConfigException {
+    GatewayConfig config = NO_ENV.load(Path.of("conf/gateway.json"));
+    assertTrue(config.routes().stream().anyMatch(route -> route.path().equals("/api")));
+    assertNull(config.server().tls());
+  }
+}
