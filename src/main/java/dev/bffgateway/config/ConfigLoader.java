@@ -153,6 +153,8 @@ public final class ConfigLoader {
     if (path != null && !isCanonicalPath(path)) {
       in.error("path", "\"" + path + "\" must start with '/', have no empty, '.' or '..' segments, no trailing '/', "
         + "and no '%', '?' or '#'");
+    } else if (path != null && ReservedPaths.reservedBy(path) != null) {
+      in.error("path", "\"" + path + "\" is under " + ReservedPaths.reservedBy(path) + ", which the gateway serves itself");
     }
     String url = in.requiredString("upstream");
     Upstream upstream = url == null ? null : Upstream.parse(url, message -> in.error("upstream", message));

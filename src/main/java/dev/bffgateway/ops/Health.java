@@ -1,6 +1,7 @@
 package dev.bffgateway.ops;
 
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.config.ReservedPaths;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -13,7 +14,7 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
  * passes, each reported by name (the stores add theirs).
  */
 public final class Health {
-  public static final String PREFIX = "/health";
+  public static final String PREFIX = ReservedPaths.HEALTH;
 
   private Health() {
   }

@@ -33,6 +33,7 @@ class ConfigLoaderTest {
           { "id": "b", "path": "/b", "upstream": "http://h?x=1" },
           { "id": "e", "path": "/e/../f", "upstream": "http://h", "auth": "sometimes", "stripPrefx": true },
           { "id": "f", "path": "/f", "upstream": "${MISSING_UPSTREAM}" },
+          { "id": "g", "path": "/health/deep", "upstream": "http://h" },
           "not an object"
         ]
       }
@@ -57,7 +58,8 @@ class ConfigLoaderTest {
       "routes[4].path: \"/e/../f\" must start with '/', have no empty, '.' or '..' segments, no trailing '/', and no '%', '?' or '#'",
       "routes[4].auth: \"sometimes\" is not one of none",
       "routes[4].stripPrefx: unknown key (did you mean \"stripPrefix\"?)",
-      "routes[6]: must be an object, not \"not an object\"",
+      "routes[6].path: \"/health/deep\" is under /health, which the gateway serves itself",
+      "routes[7]: must be an object, not \"not an object\"",
       "rutes: unknown key (did you mean \"routes\"?)");
     assertEquals(Set.copyOf(expected), Set.copyOf(e.errors()), String.join("\n", e.errors()));
     assertEquals(expected.size(), e.errors().size());
