@@ -1,0 +1,58 @@
+package dev.bffgateway;
+
+import dev.bffgateway.support.RecordingUpstream;
+import dev.bffgateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
+class GatewayTest {
+
+  @Test
+  void createsTheDataDirectoryForItsOwnerOnly(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path dataDir = dir.resolve("state/data");
+    TestGateway.start(vertx, TestGateway.config(dataDir, new JsonArray())).await();
+    assertTrue(Files.isDirectory(dataDir));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir)));
+  }
+
+  @Test
+  void servesHttpsFromPemFilesAndTellsTheUpstream(Vertx vertx, @TempDir Path dir) {
+    SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
+    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
+    JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url())));
+    config.getJsonObject("server").put("tls", new JsonObject()
+      .put("certPath", certificate.certificatePath())
+      .put("keyPath", certificate.privateKeyPath()));
+    Gateway gateway = TestGateway.start(vertx, config).await();
+
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true)
+      .setTrustOptions(new PemTrustOptions().addCertPath(certificate.certificatePath())));
+    HttpClientResponse response = client.request(new RequestOptions().setHost("localhost").setPort(gateway.port()).setURI("/api/secure"))
+      .compose(request -> request.send())
+      .await();
+    assertEquals(200, response.statusCode());
+    assertEquals("https", upstream.last().headers().get("x-forwarded-proto"));
+    assertEquals("/api/secure", upstream.last().uri());
+  }
+}
