@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Reads one JSON object of the configuration, recording every problem with its JSON path instead of
@@ -47,15 +48,7 @@ final class ObjectReader {
   }
 
   String string(String key, String fallback) {
-    Object value = value(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (value instanceof String text) {
-      return text;
-    }
-    error(key, "must be a string, not " + describe(value));
-    return fallback;
+    return read(key, fallback, "must be a string", value -> value instanceof String text ? text : null);
   }
 
   /** A string that must be present and not blank; null (with an error recorded) otherwise. */
@@ -73,17 +66,8 @@ final class ObjectReader {
   }
 
   long number(String key, long fallback, long min, long max) {
-    Object value = value(key);
-    if (value == null) {
-      return fallback;
-    }
-    long parsed;
-    if (value instanceof Integer || value instanceof Long) {
-      parsed = ((Number) value).longValue();
-    } else if (value instanceof String text && text.trim().matches("-?\\d{1,18}")) {
-      parsed = Long.parseLong(text.trim());
-    } else {
-      error(key, "must be a whole number, not " + describe(value));
+    Long parsed = read(key, null, "must be a whole number", ObjectReader::asLong);
+    if (parsed == null) {
       return fallback;
     }
     if (parsed < min || parsed > max) {
@@ -98,18 +82,41 @@ final class ObjectReader {
   }
 
   boolean bool(String key, boolean fallback) {
+    return read(key, fallback, "must be true or false", ObjectReader::asBoolean);
+  }
+
+  /** The value at key converted, the fallback when absent, or the fallback and an error when it cannot convert. */
+  private <T> T read(String key, T fallback, String expectation, Function<Object, T> convert) {
     Object value = value(key);
     if (value == null) {
       return fallback;
     }
+    T converted = convert.apply(value);
+    if (converted == null) {
+      error(key, expectation + ", not " + describe(value));
+      return fallback;
+    }
+    return converted;
+  }
+
+  private static Long asLong(Object value) {
+    if (value instanceof Integer || value instanceof Long) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof String text && text.trim().matches("-?\\d{1,18}")) {
+      return Long.parseLong(text.trim());
+    }
+    return null;
+  }
+
+  private static Boolean asBoolean(Object value) {
     if (value instanceof Boolean flag) {
       return flag;
     }
     if (value instanceof String text && (text.equals("true") || text.equals("false"))) {
       return Boolean.parseBoolean(text);
     }
-    error(key, "must be true or false, not " + describe(value));
-    return fallback;
+    return null;
   }
 
   /** The nested object at key; an empty one when absent, so defaults apply. */
