@@ -1,6 +1,8 @@
 package dev.bffgateway;
 
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.token.TokenKeys;
+import dev.bffgateway.token.Tokens;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -9,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A running gateway: one {@link GatewayVerticle} per configured event-loop instance, sharing one port. */
@@ -23,10 +26,14 @@ public final class Gateway {
     this.port = port;
   }
 
+  /** Loads the keys (generating the default one at first start) off the event loop, then deploys. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
     AtomicInteger port = new AtomicInteger();
-    return vertx.executeBlocking(() -> prepareDataDir(config.dataDir()))
-      .compose(dir -> vertx.deployVerticle(() -> new GatewayVerticle(config, port::set),
+    return vertx.executeBlocking(() -> {
+        prepareDataDir(config.dataDir());
+        return new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), Clock.systemUTC());
+      })
+      .compose(tokens -> vertx.deployVerticle(() -> new GatewayVerticle(config, tokens, port::set),
         new DeploymentOptions().setInstances(config.server().instances())))
       .map(id -> new Gateway(vertx, id, port.get()));
   }

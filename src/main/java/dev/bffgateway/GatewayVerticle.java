@@ -1,11 +1,13 @@
 package dev.bffgateway;
 
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.config.ServerConfig;
 import dev.bffgateway.ops.Health;
 import dev.bffgateway.proxy.ProxyRoute;
 import dev.bffgateway.proxy.RouteTable;
+import dev.bffgateway.token.Tokens;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.FrontDoor;
 import io.vertx.core.Future;
@@ -32,11 +34,13 @@ final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
   private final GatewayConfig config;
+  private final Tokens tokens;
   private final IntConsumer onListening;
   private HttpClient client;
 
-  GatewayVerticle(GatewayConfig config, IntConsumer onListening) {
+  GatewayVerticle(GatewayConfig config, Tokens tokens, IntConsumer onListening) {
     this.config = config;
+    this.tokens = tokens;
     this.onListening = onListening;
   }
 
@@ -56,8 +60,9 @@ final class GatewayVerticle extends VerticleBase {
     for (RouteConfig route : config.routes()) {
       targets.put(route.path(), new ProxyRoute(route, config.proxy(), client));
     }
-    // Put last: the gateway's own endpoints win over a configured route with the same prefix.
-    targets.put(Health.PREFIX, endpoints::handle);
+    for (String reserved : ReservedPaths.ALL) {
+      targets.put(reserved, endpoints::handle);
+    }
 
     ServerConfig server = config.server();
     return vertx.createHttpServer(serverOptions(server))
@@ -75,6 +80,7 @@ final class GatewayVerticle extends VerticleBase {
   private Router gatewayEndpoints() {
     Router router = Router.router(vertx);
     Health.mount(router, vertx, config);
+    tokens.mount(router);
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
     router.errorHandler(500, ctx -> {

@@ -1,7 +1,9 @@
 package dev.bffgateway;
 
+import dev.bffgateway.support.Http;
 import dev.bffgateway.support.RecordingUpstream;
 import dev.bffgateway.support.TestGateway;
+import dev.bffgateway.token.TokenKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -54,5 +56,21 @@ class GatewayTest {
     assertEquals(200, response.statusCode());
     assertEquals("https", upstream.last().headers().get("x-forwarded-proto"));
     assertEquals("/api/secure", upstream.last().uri());
+  }
+
+  @Test
+  void servesTheJwksOfItsGeneratedKeyWithCacheControl(Vertx vertx, @TempDir Path dir) throws Exception {
+    Gateway gateway = TestGateway.start(vertx, TestGateway.config(dir, new JsonArray())).await();
+    Http http = new Http(vertx.createHttpClient(), gateway.port());
+
+    Http.Response response = http.get("/.well-known/jwks.json");
+    assertEquals(200, response.status());
+    assertEquals("public, max-age=300", response.header("cache-control"));
+    assertTrue(response.header("content-type").startsWith("application/json"));
+    JsonObject key = response.json().getJsonArray("keys").getJsonObject(0);
+    assertEquals("ES256", key.getString("alg"));
+    assertEquals("sig", key.getString("use"));
+    String kid = TokenKeys.load(TestGateway.parse(TestGateway.config(dir, new JsonArray())).tokens(), dir).signing().kid();
+    assertEquals(kid, key.getString("kid"), "the key generated at first start, reused");
   }
 }

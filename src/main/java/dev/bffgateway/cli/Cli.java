@@ -5,6 +5,9 @@ import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.ConfigLoader;
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.demo.DemoBackend;
+import dev.bffgateway.token.JwsAlgorithm;
+import dev.bffgateway.token.TokenKeys;
+import dev.bffgateway.token.Tokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -32,7 +35,9 @@ public final class Cli {
 
     Commands:
       run            start the gateway
-      check-config   validate a configuration file and print every error
+      check-config   validate a configuration file (and its key files) and print every error
+      gen-key        write a new signing key pair to a PEM file
+      jwks           print the public keys of a configuration as a JWK Set
       demo-backend   start the demo backend that echoes what it receives
       help           show this help
 
@@ -50,6 +55,18 @@ public final class Cli {
 
     Validates FILE (default: conf/gateway.json) and prints every error with its JSON path.
     Exit code 0 when valid, 2 when not.
+    """;
+  private static final String GEN_KEY_USAGE = """
+    Usage: bff-gateway gen-key --out FILE [--alg ES256|RS256|EdDSA]
+
+    Writes a new key pair (PKCS#8 private key and SPKI public key, PEM) to FILE, readable by its owner only.
+    ES256 by default. Refuses to overwrite an existing file. Add it to tokens.keys to use it.
+    """;
+  private static final String JWKS_USAGE = """
+    Usage: bff-gateway jwks [--conf FILE]
+
+    Prints the public keys of the configuration (default: conf/gateway.json) as the gateway serves them at
+    /.well-known/jwks.json. With no keys configured, that is the generated default key under dataDir.
     """;
   private static final String DEMO_USAGE = """
     Usage: bff-gateway demo-backend [--port PORT] [--host HOST]
@@ -81,6 +98,8 @@ public final class Cli {
       }
       case "run" -> withOptions(rest, Set.of("conf"), RUN_USAGE, this::run);
       case "check-config" -> withOptions(rest, Set.of("conf"), CHECK_USAGE, this::checkConfig);
+      case "gen-key" -> withOptions(rest, Set.of("alg", "out"), GEN_KEY_USAGE, this::genKey);
+      case "jwks" -> withOptions(rest, Set.of("conf"), JWKS_USAGE, this::jwks);
       case "demo-backend" -> withOptions(rest, Set.of("port", "host"), DEMO_USAGE, this::demoBackend);
       default -> {
         err.println("Unknown command: " + args[0]);
@@ -125,6 +144,9 @@ public final class Cli {
     String file = options.getOrDefault("conf", DEFAULT_CONF);
     try {
       GatewayConfig config = loadConfig(options);
+      if (!config.tokens().keys().isEmpty()) {
+        TokenKeys.load(config.tokens(), config.dataDir());
+      }
       out.println(file + ": valid (" + config.routes().size() + " routes)");
       return OK;
     } catch (ConfigException e) {
@@ -150,9 +172,45 @@ public final class Cli {
         + vertx.isNativeTransportEnabled() + ")");
       return keepRunningUntilStopped(vertx);
     } catch (Exception e) {
-      err.println("bff-gateway could not start: " + e.getMessage());
       vertx.close().await();
+      if (e instanceof ConfigException invalid) {
+        printErrors(options.getOrDefault("conf", DEFAULT_CONF), invalid);
+        return INVALID;
+      }
+      err.println("bff-gateway could not start: " + e.getMessage());
       return FAILED;
+    }
+  }
+
+  private int genKey(Map<String, String> options) {
+    String out = options.get("out");
+    JwsAlgorithm algorithm = JwsAlgorithm.fromHeader(options.getOrDefault("alg", "ES256"));
+    if (out == null || algorithm == null || algorithm == JwsAlgorithm.HS256) {
+      err.println(out == null ? "--out FILE is required" : "--alg must be ES256, RS256 or EdDSA");
+      err.print(GEN_KEY_USAGE);
+      return INVALID;
+    }
+    try {
+      TokenKeys.generate(algorithm, Path.of(out));
+      this.out.println("wrote a new " + algorithm + " key pair to " + out);
+      return OK;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      err.println(out + " exists already; gen-key never overwrites a key");
+      return FAILED;
+    } catch (java.io.IOException e) {
+      err.println("cannot write " + out + ": " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  private int jwks(Map<String, String> options) {
+    try {
+      GatewayConfig config = loadConfig(options);
+      out.println(Tokens.jwks(TokenKeys.load(config.tokens(), config.dataDir())).encodePrettily());
+      return OK;
+    } catch (ConfigException e) {
+      printErrors(options.getOrDefault("conf", DEFAULT_CONF), e);
+      return INVALID;
     }
   }
 

@@ -75,9 +75,10 @@ public final class ConfigLoader {
     Path dataDir = Path.of(root.string("dataDir", "data")).toAbsolutePath().normalize();
     ServerConfig server = server(root.object("server"));
     ProxyConfig proxy = proxy(root.object("proxy"));
+    TokensConfig tokens = tokens(root.object("tokens"));
     List<RouteConfig> routes = routes(root);
     root.rejectUnknownKeys();
-    return new GatewayConfig(dataDir, server, proxy, routes);
+    return new GatewayConfig(dataDir, server, proxy, tokens, routes);
   }
 
   private ServerConfig server(ObjectReader in) {
@@ -119,6 +120,65 @@ public final class ConfigLoader {
     int connectTimeoutMs = in.integer("connectTimeoutMs", 5_000, 1, 600_000);
     in.rejectUnknownKeys();
     return new ProxyConfig(poolSize, connectTimeoutMs);
+  }
+
+  private TokensConfig tokens(ObjectReader in) {
+    String issuer = in.string("issuer", "bff-gateway");
+    if (issuer.isBlank()) {
+      in.error("issuer", "must not be empty");
+    }
+    List<String> audience = audience(in);
+    int ttl = in.integer("accessTokenTtlSeconds", 900, 10, 86_400);
+    int leeway = in.integer("clockLeewaySeconds", 30, 0, 300);
+    int cacheSize = in.integer("verifiedCacheSize", 10_000, 0, 10_000_000);
+    int jwksMaxAge = in.integer("jwksMaxAgeSeconds", 300, 0, 86_400);
+    List<KeyConfig> keys = new ArrayList<>();
+    List<ObjectReader> entries = in.objects("keys");
+    for (int i = 0; i < entries.size(); i++) {
+      KeyConfig key = key(entries.get(i));
+      if (key != null) {
+        keys.add(key);
+      }
+    }
+    if (keys.stream().filter(KeyConfig::signing).count() > 1) {
+      in.error("keys", "more than one key is marked \"signing\": mark one");
+    }
+    in.rejectUnknownKeys();
+    return new TokensConfig(issuer, audience, ttl, leeway, cacheSize, jwksMaxAge, List.copyOf(keys));
+  }
+
+  private static List<String> audience(ObjectReader in) {
+    if (!in.isArray("audience")) {
+      String single = in.string("audience", null);
+      return single == null || single.isBlank() ? List.of() : List.of(single);
+    }
+    List<String> audience = in.strings("audience");
+    if (audience.stream().anyMatch(String::isBlank)) {
+      in.error("audience", "must not contain empty values");
+    }
+    return List.copyOf(audience);
+  }
+
+  private static KeyConfig key(ObjectReader in) {
+    int errorsBefore = in.errorCount();
+    String id = in.string("id", null);
+    if (id != null && !ROUTE_ID.matcher(id).matches()) {
+      in.error("id", "\"" + id + "\" must be 1-64 letters, digits, '.', '_' or '-'");
+    }
+    boolean hasPem = in.has("pem");
+    boolean hasSecret = in.has("secret");
+    Path pem = hasPem ? readableFile(in, "pem") : null;
+    String secret = hasSecret ? in.requiredString("secret") : null;
+    if (hasPem == hasSecret) {
+      in.error(hasPem ? "secret" : "pem", "give either \"pem\" (a key file) or \"secret\" (an HS256 secret)");
+    }
+    if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+      in.error("secret", "is " + secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+        + " bytes; an HS256 secret needs at least 32 (e.g. openssl rand -base64 48)");
+    }
+    boolean signing = in.bool("signing", false);
+    in.rejectUnknownKeys();
+    return in.errorCount() > errorsBefore ? null : new KeyConfig(id, pem, secret, signing, in.path());
   }
 
   private List<RouteConfig> routes(ObjectReader root) {

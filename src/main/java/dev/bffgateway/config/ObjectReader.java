@@ -43,6 +43,15 @@ final class ObjectReader {
     }
   }
 
+  /** Whether key is present (marks it as known). */
+  boolean has(String key) {
+    return hasValue(key);
+  }
+
+  boolean isArray(String key) {
+    return value(key) instanceof JsonArray;
+  }
+
   int errorCount() {
     return errors.size();
   }

@@ -8,7 +8,8 @@ import java.util.List;
  */
 public final class ReservedPaths {
   public static final String HEALTH = "/health";
-  static final List<String> ALL = List.of(HEALTH);
+  public static final String WELL_KNOWN = "/.well-known";
+  public static final List<String> ALL = List.of(HEALTH, WELL_KNOWN);
 
   private ReservedPaths() {
   }

@@ -14,7 +14,6 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
  * passes, each reported by name (the stores add theirs).
  */
 public final class Health {
-  public static final String PREFIX = ReservedPaths.HEALTH;
 
   private Health() {
   }
@@ -24,7 +23,7 @@ public final class Health {
       .register("routes", promise -> promise.complete(Status.OK(new JsonObject().put("count", config.routes().size()))));
     // Answering at all is the liveness signal; the check makes the answer JSON instead of an empty 204.
     HealthChecks liveness = HealthChecks.create(vertx).register("process", promise -> promise.complete(Status.OK()));
-    router.get(PREFIX + "/live").handler(HealthCheckHandler.createWithHealthChecks(liveness));
-    router.get(PREFIX + "/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
+    router.get(ReservedPaths.HEALTH + "/live").handler(HealthCheckHandler.createWithHealthChecks(liveness));
+    router.get(ReservedPaths.HEALTH + "/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
   }
 }

@@ -79,6 +79,35 @@ class CliTest {
     }
   }
 
+  @Test
+  void genKeyWritesAnOwnerOnlyKeyThatCheckConfigAndJwksAccept(@TempDir Path dir) throws Exception {
+    Path key = dir.resolve("signing.pem");
+    assertEquals(Cli.OK, cli.execute("gen-key", "--alg", "EdDSA", "--out", key.toString()));
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+    assertEquals(Cli.FAILED, cli.execute("gen-key", "--out", key.toString()), "never overwrites a key");
+    assertEquals(Cli.INVALID, cli.execute("gen-key", "--alg", "HS256", "--out", dir.resolve("x.pem").toString()));
+
+    Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"dataDir\": \"" + dir.resolve("data")
+      + "\", \"tokens\": { \"keys\": [ { \"id\": \"ed\", \"pem\": \"" + key + "\" } ] } }");
+    assertEquals(Cli.OK, cli.execute("check-config", "--conf", file.toString()));
+    out.reset();
+    assertEquals(Cli.OK, cli.execute("jwks", "--conf", file.toString()));
+    io.vertx.core.json.JsonObject jwk = new io.vertx.core.json.JsonObject(stdout()).getJsonArray("keys").getJsonObject(0);
+    assertEquals("ed", jwk.getString("kid"));
+    assertEquals("EdDSA", jwk.getString("alg"));
+    assertEquals("OKP", jwk.getString("kty"));
+  }
+
+  @Test
+  void keyFilesThatCannotBeUsedAreConfigurationErrors(@TempDir Path dir) throws Exception {
+    Path key = Files.writeString(dir.resolve("broken.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"dataDir\": \"" + dir.resolve("data")
+      + "\", \"server\": { \"port\": 0, \"instances\": 1 }, \"tokens\": { \"keys\": [ { \"pem\": \"" + key + "\" } ] } }");
+    assertEquals(Cli.INVALID, cli.execute("check-config", "--conf", file.toString()));
+    assertTrue(stderr().contains("tokens.keys[0].pem: " + key + " holds a private key that is not P-256, RSA or Ed25519 PKCS#8"), stderr());
+    assertEquals(Cli.INVALID, cli.execute("run", "--conf", file.toString()));
+  }
+
   private String stdout() {
     return out.toString(StandardCharsets.UTF_8);
   }

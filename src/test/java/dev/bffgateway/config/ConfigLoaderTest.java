@@ -66,6 +66,55 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void validatesTheTokensSection(@TempDir Path dir) throws Exception {
+    Path pem = Files.writeString(dir.resolve("key.pem"), "x");
+    String file = """
+      { "tokens": {
+          "issuer": "",
+          "audience": ["orders", ""],
+          "accessTokenTtlSeconds": 5,
+          "keys": [
+            { "secret": "too-short", "signing": true },
+            { "pem": "%s", "secret": "0123456789abcdef0123456789abcdef" },
+            { "id": "two words", "pem": "/nonexistent.pem", "signing": true },
+            { }
+          ] },
+        "routes": [ { "id": "k", "path": "/.well-known/keys", "upstream": "http://h" } ] }
+      """.formatted(pem);
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(file));
+    assertEquals(Set.of(
+      "tokens.issuer: must not be empty",
+      "tokens.audience: must not contain empty values",
+      "tokens.accessTokenTtlSeconds: 5 is out of range (10 to 86400)",
+      "tokens.keys[0].secret: is 9 bytes; an HS256 secret needs at least 32 (e.g. openssl rand -base64 48)",
+      "tokens.keys[1].secret: give either \"pem\" (a key file) or \"secret\" (an HS256 secret)",
+      "tokens.keys[2].id: \"two words\" must be 1-64 letters, digits, '.', '_' or '-'",
+      "tokens.keys[2].pem: \"/nonexistent.pem\" is not a readable file",
+      "tokens.keys[3].pem: give either \"pem\" (a key file) or \"secret\" (an HS256 secret)",
+      "routes[0].path: \"/.well-known/keys\" is under /.well-known, which the gateway serves itself"),
+      Set.copyOf(e.errors()), String.join("\n", e.errors()));
+  }
+
+  @Test
+  void readsTokenDefaultsAndKeys() throws ConfigException {
+    GatewayConfig config = new ConfigLoader(Map.of("JWT_SECRET", "0123456789abcdef0123456789abcdef")::get, 2).parse("""
+      { "tokens": { "audience": "orders-api", "keys": [ { "id": "hs", "secret": "${JWT_SECRET}", "signing": true } ] } }
+      """);
+    TokensConfig tokens = config.tokens();
+    assertEquals("bff-gateway", tokens.issuer());
+    assertEquals(List.of("orders-api"), tokens.audience());
+    assertEquals(900, tokens.accessTokenTtlSeconds());
+    assertEquals(30, tokens.clockLeewaySeconds());
+    assertEquals(10_000, tokens.verifiedCacheSize());
+    assertEquals(300, tokens.jwksMaxAgeSeconds());
+    assertEquals(1, tokens.keys().size());
+    assertEquals("hs", tokens.keys().get(0).id());
+    assertEquals("tokens.keys[0]", tokens.keys().get(0).path());
+    assertTrue(tokens.keys().get(0).signing());
+    assertTrue(!tokens.keys().get(0).toString().contains("0123456789abcdef"), "the secret never reaches a log line");
+  }
+
+  @Test
   void reportsDuplicateIdsAndPaths() {
     String file = """
       { "routes": [

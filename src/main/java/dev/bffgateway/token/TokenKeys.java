@@ -1,0 +1,135 @@
+package dev.bffgateway.token;
+
+import dev.bffgateway.config.ConfigException;
+import dev.bffgateway.config.KeyConfig;
+import dev.bffgateway.config.TokensConfig;
+import io.vertx.core.json.JsonObject;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The key set: every configured key verifies, exactly one signs. With no key configured, an ES256 key is
+ * generated under the data directory at first start and reused afterwards, so tokens survive restarts.
+ * Loading reads files: call it off the event loop.
+ */
+public final class TokenKeys {
+  static final String DEFAULT_KEY_FILE = "keys/es256.pem";
+
+  private final List<TokenKey> all;
+  private final TokenKey signing;
+
+  TokenKeys(List<TokenKey> all, TokenKey signing) {
+    if (all.isEmpty() || signing == null || !signing.canSign()) {
+      // Never run without a key: a verifier with no keys must not exist, since some accept unsigned tokens.
+      throw new IllegalArgumentException("a key set needs at least one key and a signing key");
+    }
+    this.all = List.copyOf(all);
+    this.signing = signing;
+  }
+
+  public List<TokenKey> all() {
+    return all;
+  }
+
+  public TokenKey signing() {
+    return signing;
+  }
+
+  /** Loads the configured keys, or the generated default key (creating it when it does not exist yet). */
+  public static TokenKeys load(TokensConfig config, Path dataDir) throws ConfigException {
+    if (config.keys().isEmpty()) {
+      return defaultKey(dataDir);
+    }
+    List<String> errors = new ArrayList<>();
+    List<TokenKey> keys = new ArrayList<>();
+    Map<String, String> kids = new HashMap<>();
+    TokenKey signing = null;
+    for (KeyConfig entry : config.keys()) {
+      TokenKey key = load(entry, errors);
+      if (key == null) {
+        continue;
+      }
+      String firstWithKid = kids.putIfAbsent(key.kid(), entry.path());
+      if (firstWithKid != null) {
+        errors.add(entry.path() + ": kid \"" + key.kid() + "\" is already the kid of " + firstWithKid);
+      }
+      if (entry.signing() || (signing == null && config.keys().stream().noneMatch(KeyConfig::signing))) {
+        if (!key.canSign()) {
+          errors.add(entry.path() + ": signs new tokens but holds no private key");
+        }
+        signing = signing == null ? key : signing;
+      }
+      keys.add(key);
+    }
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    return new TokenKeys(keys, signing);
+  }
+
+  private static TokenKey load(KeyConfig entry, List<String> errors) {
+    if (entry.secret() != null) {
+      byte[] secret = entry.secret().getBytes(StandardCharsets.UTF_8);
+      String kid = entry.id() != null ? entry.id() : PemKeys.secretThumbprint(secret);
+      SecretKeySpec key = new SecretKeySpec(secret, JwsAlgorithm.HS256.jcaName());
+      return new TokenKey(kid, JwsAlgorithm.HS256, key, key, null);
+    }
+    try {
+      return fromPem(Files.readString(entry.pem(), StandardCharsets.US_ASCII), entry.id());
+    } catch (KeyMaterialException e) {
+      errors.add(entry.path() + ".pem: " + entry.pem() + " " + e.getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      errors.add(entry.path() + ".pem: " + entry.pem() + " cannot be read (" + e.getMessage() + ")");
+    }
+    return null;
+  }
+
+  static TokenKey fromPem(String pem, String id) throws KeyMaterialException {
+    PemKeys.Material material = PemKeys.read(pem);
+    JsonObject jwk = PemKeys.publicJwk(material.publicKey());
+    String kid = id != null ? id : PemKeys.thumbprint(jwk);
+    jwk.put("kid", kid).put("alg", material.algorithm().name()).put("use", "sig");
+    return new TokenKey(kid, material.algorithm(), material.publicKey(), material.privateKey(), jwk);
+  }
+
+  private static TokenKeys defaultKey(Path dataDir) throws ConfigException {
+    Path file = dataDir.resolve(DEFAULT_KEY_FILE);
+    try {
+      if (!Files.exists(file)) {
+        generate(JwsAlgorithm.ES256, file);
+      }
+      TokenKey key = fromPem(Files.readString(file, StandardCharsets.US_ASCII), null);
+      return new TokenKeys(List.of(key), key);
+    } catch (KeyMaterialException e) {
+      throw new ConfigException(List.of(file + " " + e.getMessage()));
+    } catch (IOException e) {
+      throw new ConfigException(List.of(file + ": cannot be read or written (" + e.getMessage() + ")"));
+    }
+  }
+
+  /** Writes a new key pair to a file only its owner can read; refuses to overwrite one. */
+  public static void generate(JwsAlgorithm algorithm, Path file) throws IOException {
+    KeyPair pair = PemKeys.generate(algorithm);
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    boolean posix = Files.getFileStore(parent).supportsFileAttributeView("posix");
+    if (posix) {
+      Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } else {
+      Files.createFile(file);
+    }
+    Files.writeString(file, PemKeys.write(pair), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+  }
+}

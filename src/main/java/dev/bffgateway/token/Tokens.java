@@ -1,0 +1,66 @@
+package dev.bffgateway.token;
+
+import dev.bffgateway.config.ReservedPaths;
+import dev.bffgateway.config.TokensConfig;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+import java.time.Clock;
+
+/**
+ * The token component, built once from the configuration and the loaded key set and shared by every event
+ * loop: a signer holding only the signing key, a verifier holding all keys, the access-token issuer and the
+ * JWKS, encoded once.
+ */
+public final class Tokens {
+  public static final String JWKS_PATH = ReservedPaths.WELL_KNOWN + "/jwks.json";
+
+  private final TokensConfig config;
+  private final TokenVerifier verifier;
+  private final AccessTokenIssuer issuer;
+  private final Buffer jwks;
+  private final Clock clock;
+
+  public Tokens(TokensConfig config, TokenKeys keys, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+    this.verifier = new TokenVerifier(keys.all(), config.issuer(), config.audience(), config.clockLeewaySeconds(), clock);
+    this.issuer = new AccessTokenIssuer(new TokenSigner(keys.signing()), config, clock);
+    this.jwks = jwks(keys).toBuffer();
+  }
+
+  public TokenVerifier verifier() {
+    return verifier;
+  }
+
+  public AccessTokenIssuer issuer() {
+    return issuer;
+  }
+
+  /** A cache for one event loop. */
+  public VerifiedTokenCache newCache() {
+    return new VerifiedTokenCache(verifier, config.verifiedCacheSize(), clock);
+  }
+
+  /** The public keys (never HS256 secrets) as a JWK Set. */
+  public static JsonObject jwks(TokenKeys keys) {
+    JsonArray published = new JsonArray();
+    for (TokenKey key : keys.all()) {
+      if (key.publicJwk() != null) {
+        published.add(key.publicJwk().copy());
+      }
+    }
+    return new JsonObject().put("keys", published);
+  }
+
+  public void mount(Router router) {
+    String cacheControl = "public, max-age=" + config.jwksMaxAgeSeconds();
+    router.get(JWKS_PATH).handler(ctx -> ctx.response()
+      .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+      .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl)
+      .end(jwks));
+  }
+}

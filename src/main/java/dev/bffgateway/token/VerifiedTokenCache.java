@@ -1,0 +1,79 @@
+package dev.bffgateway.token;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Remembers verified tokens so the proxy hot path verifies each token once, not on every request. One per
+ * event loop, so it needs no locks; bounded (least recently used goes first); keyed by the token's SHA-256 so
+ * the heap holds no usable token; an entry lives no longer than its token. A miss costs one hash more than
+ * verifying directly.
+ */
+public final class VerifiedTokenCache {
+  private final int capacity;
+  private final Clock clock;
+  private final MessageDigest sha256;
+  private final LinkedHashMap<ByteBuffer, VerifiedToken> entries;
+  private TokenVerifier verifier;
+  private long hits;
+  private long misses;
+
+  public VerifiedTokenCache(TokenVerifier verifier, int capacity, Clock clock) {
+    this.verifier = verifier;
+    this.capacity = capacity;
+    this.clock = clock;
+    this.entries = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<ByteBuffer, VerifiedToken> eldest) {
+        return size() > VerifiedTokenCache.this.capacity;
+      }
+    };
+    try {
+      this.sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+
+  public VerifiedToken verify(String token) throws TokenRejection {
+    if (capacity == 0 || token == null || token.length() > TokenVerifier.MAX_TOKEN_LENGTH) {
+      return verifier.verify(token);
+    }
+    ByteBuffer key = ByteBuffer.wrap(sha256.digest(token.getBytes(StandardCharsets.US_ASCII)));
+    VerifiedToken cached = entries.get(key);
+    if (cached != null) {
+      if (clock.millis() / 1000 <= cached.expiresAt() + verifier.leewaySeconds()) {
+        hits++;
+        return cached;
+      }
+      entries.remove(key);
+    }
+    misses++;
+    VerifiedToken verified = verifier.verify(token);
+    entries.put(key, verified);
+    return verified;
+  }
+
+  /** New keys: forget everything verified with the old ones, so a removed key's tokens stop working at once. */
+  public void replaceVerifier(TokenVerifier newVerifier) {
+    verifier = newVerifier;
+    entries.clear();
+  }
+
+  public int size() {
+    return entries.size();
+  }
+
+  public long hits() {
+    return hits;
+  }
+
+  public long misses() {
+    return misses;
+  }
+}
