@@ -76,9 +76,11 @@ public final class ConfigLoader {
     ServerConfig server = server(root.object("server"));
     ProxyConfig proxy = proxy(root.object("proxy"));
     TokensConfig tokens = tokens(root.object("tokens"));
+    RefreshTokensConfig refreshTokens = refreshTokens(root.object("refreshTokens"));
+    StoreConfig store = store(root.object("store"), dataDir);
     List<RouteConfig> routes = routes(root);
     root.rejectUnknownKeys();
-    return new GatewayConfig(dataDir, server, proxy, tokens, routes);
+    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, routes);
   }
 
   private ServerConfig server(ObjectReader in) {
@@ -145,6 +147,44 @@ public final class ConfigLoader {
     }
     in.rejectUnknownKeys();
     return new TokensConfig(issuer, audience, ttl, leeway, cacheSize, jwksMaxAge, List.copyOf(keys));
+  }
+
+  private static RefreshTokensConfig refreshTokens(ObjectReader in) {
+    long day = 86_400;
+    long ttl = in.number("ttlSeconds", 14 * day, 60, 365 * day);
+    long maxLifetime = in.number("maxLifetimeSeconds", 30 * day, 60, 3 * 365 * day);
+    int grace = in.integer("graceSeconds", 10, 0, 300);
+    if (maxLifetime < ttl) {
+      in.error("maxLifetimeSeconds", maxLifetime + " is shorter than ttlSeconds (" + ttl + ")");
+    }
+    in.rejectUnknownKeys();
+    return new RefreshTokensConfig(ttl, maxLifetime, grace);
+  }
+
+  private static StoreConfig store(ObjectReader in, Path dataDir) {
+    String typeName = in.string("type", "sqlite");
+    StoreConfig.Type type = switch (typeName) {
+      case "memory" -> StoreConfig.Type.MEMORY;
+      case "sqlite" -> StoreConfig.Type.SQLITE;
+      case "redis" -> StoreConfig.Type.REDIS;
+      default -> {
+        in.error("type", "\"" + typeName + "\" is not one of memory, sqlite, redis");
+        yield StoreConfig.Type.SQLITE;
+      }
+    };
+    ObjectReader sqlite = in.object("sqlite");
+    Path sqlitePath = dataDir.resolve(sqlite.string("path", "bff-gateway.db"));
+    sqlite.rejectUnknownKeys();
+    ObjectReader redis = in.object("redis");
+    String url = type == StoreConfig.Type.REDIS ? redis.requiredString("url") : redis.string("url", null);
+    if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")) {
+      redis.error("url", "must start with redis:// or rediss://");
+    }
+    String prefix = redis.string("keyPrefix", "bff:");
+    redis.rejectUnknownKeys();
+    int purge = in.integer("purgeIntervalSeconds", 300, 1, 86_400);
+    in.rejectUnknownKeys();
+    return new StoreConfig(type, sqlitePath, url, prefix, purge);
   }
 
   private static List<String> audience(ObjectReader in) {

@@ -4,5 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The whole configuration, parsed and validated once; immutable. */
-public record GatewayConfig(Path dataDir, ServerConfig server, ProxyConfig proxy, TokensConfig tokens, List<RouteConfig> routes) {
+public record GatewayConfig(Path dataDir, ServerConfig server, ProxyConfig proxy, TokensConfig tokens,
+                            RefreshTokensConfig refreshTokens, StoreConfig store, List<RouteConfig> routes) {
 }

@@ -173,6 +173,9 @@ final class PemKeys {
         return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
       }
       if (key instanceof ECPrivateKey ec) {
+        if (!ec.getParams().getOrder().equals(P256_ORDER)) {
+          throw new KeyMaterialException("is an EC key on a curve other than P-256; ES256 needs P-256");
+        }
         ECPoint point = Sec1.publicPoint(key.getEncoded());
         if (point != null) {
           ECParameterSpec params = ec.getParams();

@@ -118,18 +118,33 @@ public final class TokenKeys {
     }
   }
 
-  /** Writes a new key pair to a file only its owner can read; refuses to overwrite one. */
+  /**
+   * Writes a new key pair to a file only its owner can read; refuses to overwrite one. A directory it has to
+   * create is made owner-only too; an existing one is left as it is.
+   */
   public static void generate(JwsAlgorithm algorithm, Path file) throws IOException {
     KeyPair pair = PemKeys.generate(algorithm);
     Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    boolean posix = Files.getFileStore(parent).supportsFileAttributeView("posix");
+    boolean posix = Files.getFileStore(existingAncestor(parent)).supportsFileAttributeView("posix");
+    if (!Files.isDirectory(parent)) {
+      Files.createDirectories(parent);
+      if (posix) {
+        Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
+      }
+    }
     if (posix) {
-      Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
       Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } else {
       Files.createFile(file);
     }
     Files.writeString(file, PemKeys.write(pair), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  private static Path existingAncestor(Path path) {
+    Path existing = path;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    return existing == null ? Path.of(".").toAbsolutePath() : existing;
   }
 }

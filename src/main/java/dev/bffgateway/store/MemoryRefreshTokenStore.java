@@ -1,0 +1,199 @@
+package dev.bffgateway.store;
+
+import dev.bffgateway.store.Rotation.Outcome;
+import dev.bffgateway.token.OpaqueTokens;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The store in this process's memory: for tests and throwaway runs. Every method holds one lock briefly. */
+final class MemoryRefreshTokenStore implements RefreshTokenStore {
+  private static final class Token {
+    final String familyId;
+    final long expiresAt;
+    long rotatedAt = -1;
+
+    Token(String familyId, long expiresAt) {
+      this.familyId = familyId;
+      this.expiresAt = expiresAt;
+    }
+  }
+
+  private static final class Family {
+    final String subject;
+    final JsonObject user;
+    final String client;
+    final long createdAt;
+    final long expiresAt;
+    long lastUsedAt;
+    boolean revoked;
+
+    Family(String subject, JsonObject user, String client, long createdAt, long expiresAt) {
+      this.subject = subject;
+      this.user = user;
+      this.client = client;
+      this.createdAt = createdAt;
+      this.expiresAt = expiresAt;
+      this.lastUsedAt = createdAt;
+    }
+  }
+
+  private record Failures(int count, long windowEndsAt) {
+  }
+
+  private final RefreshPolicy policy;
+  private final Map<String, Token> tokens = new HashMap<>();
+  private final Map<String, Family> families = new HashMap<>();
+  private final Map<String, Set<String>> familiesBySubject = new HashMap<>();
+  private final Map<String, Failures> failures = new HashMap<>();
+
+  MemoryRefreshTokenStore(RefreshPolicy policy) {
+    this.policy = policy;
+  }
+
+  @Override
+  public synchronized Future<IssuedRefreshToken> issue(String subject, String familyId, JsonObject user, String client) {
+    long now = policy.now();
+    String id = familyId == null ? RefreshPolicy.newFamilyId() : familyId;
+    Family family = families.computeIfAbsent(id, key -> new Family(subject, user.copy(), client, now, policy.familyExpiry(now)));
+    familiesBySubject.computeIfAbsent(subject, key -> new HashSet<>()).add(id);
+    String token = OpaqueTokens.generate();
+    long expiresAt = policy.tokenExpiry(now, family.expiresAt);
+    tokens.put(OpaqueTokens.hash(token), new Token(id, expiresAt));
+    return Future.succeededFuture(new IssuedRefreshToken(token, id, expiresAt));
+  }
+
+  @Override
+  public synchronized Future<Rotation> rotate(String token) {
+    long now = policy.now();
+    Token current = tokens.get(OpaqueTokens.hash(token));
+    Family family = current == null ? null : families.get(current.familyId);
+    if (family == null) {
+      return Future.succeededFuture(Rotation.failed(Outcome.UNKNOWN));
+    }
+    if (family.revoked) {
+      return Future.succeededFuture(Rotation.failed(Outcome.REVOKED));
+    }
+    if (now > current.expiresAt || now > family.expiresAt) {
+      return Future.succeededFuture(Rotation.failed(Outcome.EXPIRED));
+    }
+    if (current.rotatedAt >= 0) {
+      if (policy.withinGrace(current.rotatedAt, now)) {
+        return Future.succeededFuture(Rotation.grace(record(current.familyId, family, current.expiresAt)));
+      }
+      family.revoked = true;
+      return Future.succeededFuture(Rotation.failed(Outcome.REUSED));
+    }
+    current.rotatedAt = now;
+    family.lastUsedAt = now;
+    String successor = OpaqueTokens.generate();
+    long expiresAt = policy.tokenExpiry(now, family.expiresAt);
+    tokens.put(OpaqueTokens.hash(successor), new Token(current.familyId, expiresAt));
+    return Future.succeededFuture(Rotation.rotated(successor, record(current.familyId, family, expiresAt)));
+  }
+
+  private static RefreshRecord record(String familyId, Family family, long expiresAt) {
+    return new RefreshRecord(familyId, family.subject, family.user.copy(), expiresAt, family.expiresAt);
+  }
+
+  @Override
+  public synchronized Future<Void> revokeFamily(String familyId) {
+    Family family = families.get(familyId);
+    if (family != null) {
+      family.revoked = true;
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public synchronized Future<Void> revokeSubject(String subject) {
+    for (String id : familiesBySubject.getOrDefault(subject, Set.of())) {
+      Family family = families.get(id);
+      if (family != null) {
+        family.revoked = true;
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public synchronized Future<List<FamilyInfo>> families(String subject) {
+    long now = policy.now();
+    List<FamilyInfo> active = new ArrayList<>();
+    for (String id : familiesBySubject.getOrDefault(subject, Set.of())) {
+      Family family = families.get(id);
+      if (family != null && !family.revoked && now <= family.expiresAt) {
+        active.add(new FamilyInfo(id, family.createdAt, family.lastUsedAt, family.client));
+      }
+    }
+    active.sort(Comparator.comparingLong(FamilyInfo::createdAt).thenComparing(FamilyInfo::familyId));
+    return Future.succeededFuture(active);
+  }
+
+  @Override
+  public synchronized Future<Integer> purgeExpired() {
+    long now = policy.now();
+    int purged = 0;
+    for (Iterator<Token> it = tokens.values().iterator(); it.hasNext(); ) {
+      if (now > it.next().expiresAt) {
+        it.remove();
+        purged++;
+      }
+    }
+    for (Iterator<Map.Entry<String, Family>> it = families.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Family> entry = it.next();
+      if (now > entry.getValue().expiresAt) {
+        Set<String> ids = familiesBySubject.get(entry.getValue().subject);
+        if (ids != null && ids.remove(entry.getKey()) && ids.isEmpty()) {
+          familiesBySubject.remove(entry.getValue().subject);
+        }
+        it.remove();
+        purged++;
+      }
+    }
+    failures.values().removeIf(entry -> now >= entry.windowEndsAt);
+    return Future.succeededFuture(purged);
+  }
+
+  @Override
+  public synchronized Future<Integer> recordFailure(String key, Duration window) {
+    long now = policy.now();
+    Failures previous = failures.get(key);
+    Failures next = previous == null || now >= previous.windowEndsAt
+      ? new Failures(1, now + window.toMillis())
+      : new Failures(previous.count + 1, previous.windowEndsAt);
+    failures.put(key, next);
+    return Future.succeededFuture(next.count);
+  }
+
+  @Override
+  public synchronized Future<Integer> failures(String key) {
+    Failures entry = failures.get(key);
+    return Future.succeededFuture(entry == null || policy.now() >= entry.windowEndsAt ? 0 : entry.count);
+  }
+
+  @Override
+  public synchronized Future<Void> clearFailures(String key) {
+    failures.remove(key);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return Future.succeededFuture();
+  }
+}

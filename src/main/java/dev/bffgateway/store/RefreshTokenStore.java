@@ -1,0 +1,53 @@
+package dev.bffgateway.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Refresh-token families, rotated on every use (RFC 9700 §4.14): each refresh presents the family's current
+ * token and gets its successor; a token presented again shortly after its rotation is a concurrent refresh
+ * (GRACE), later it is a replay and the whole family is revoked (REUSED). Only tokens' SHA-256 are stored.
+ * Also the sign-in throttling counters, so that throttling holds across instances.
+ *
+ * <p>Every operation fails with {@link StoreUnavailableException} when the backend cannot be reached or is
+ * busy: never a silent logout, never a revocation because of a fault.
+ */
+public interface RefreshTokenStore {
+
+  /**
+   * Issues a new token, starting a family when {@code familyId} is null (a sign-in) or continuing the given one.
+   *
+   * @param user   what the access tokens of this family are minted from, as of now
+   * @param client a short description of the device ("Firefox on Linux"), for the "your devices" list
+   */
+  Future<IssuedRefreshToken> issue(String subject, String familyId, JsonObject user, String client);
+
+  /** Atomically: of several concurrent rotations of one token, exactly one is ROTATED and the others GRACE. */
+  Future<Rotation> rotate(String token);
+
+  Future<Void> revokeFamily(String familyId);
+
+  /** Log out everywhere: revokes every family of the subject. */
+  Future<Void> revokeSubject(String subject);
+
+  /** The subject's families that can still refresh, oldest first. */
+  Future<List<FamilyInfo>> families(String subject);
+
+  /** Removes what has expired; returns how many tokens and families went. */
+  Future<Integer> purgeExpired();
+
+  /** Counts one failed sign-in under key; the count restarts once {@code window} has passed since the first. */
+  Future<Integer> recordFailure(String key, Duration window);
+
+  Future<Integer> failures(String key);
+
+  Future<Void> clearFailures(String key);
+
+  /** Succeeds when the backend answers: the readiness check. */
+  Future<Void> ping();
+
+  Future<Void> close();
+}

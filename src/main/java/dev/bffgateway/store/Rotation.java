@@ -1,0 +1,42 @@
+package dev.bffgateway.store;
+
+/**
+ * The result of presenting a refresh token.
+ *
+ * @param newToken the successor, only when ROTATED
+ * @param record   the family's data, when ROTATED or GRACE
+ */
+public record Rotation(Outcome outcome, String newToken, RefreshRecord record) {
+  public enum Outcome {
+    /** The token was current: here is its successor. */
+    ROTATED,
+    /** Rotated moments ago by a concurrent request: a new access token, but no new refresh token. */
+    GRACE,
+    /** Rotated longer ago: a replay of a stolen token, or of a lost one. The family has been revoked. */
+    REUSED,
+    EXPIRED,
+    REVOKED,
+    UNKNOWN;
+
+    public boolean refreshes() {
+      return this == ROTATED || this == GRACE;
+    }
+  }
+
+  static Rotation rotated(String newToken, RefreshRecord record) {
+    return new Rotation(Outcome.ROTATED, newToken, record);
+  }
+
+  static Rotation grace(RefreshRecord record) {
+    return new Rotation(Outcome.GRACE, null, record);
+  }
+
+  static Rotation failed(Outcome outcome) {
+    return new Rotation(outcome, null, null);
+  }
+
+  @Override
+  public String toString() {
+    return "Rotation[" + outcome + (record == null ? "" : ", family=" + record.familyId()) + "]";
+  }
+}

@@ -1,0 +1,346 @@
+package dev.bffgateway.store;
+
+import dev.bffgateway.store.Rotation.Outcome;
+import dev.bffgateway.token.OpaqueTokens;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import org.sqlite.SQLiteConfig;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The embedded default: one SQLite file in WAL mode. All calls run on one dedicated worker thread holding one
+ * connection, so the event loops never wait on disk and operations never interleave; each write is one
+ * IMMEDIATE transaction, so a crash mid-rotation leaves either the old state or the new one. Other processes
+ * may open the same file: SQLite's locking (and the busy timeout) keeps them consistent.
+ */
+final class SqliteRefreshTokenStore implements RefreshTokenStore {
+  private static final int SCHEMA_VERSION = 1;
+  private static final int PURGE_BATCH = 1000;
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private final WorkerExecutor worker;
+  private final Connection connection;
+  private final RefreshPolicy policy;
+
+  private SqliteRefreshTokenStore(WorkerExecutor worker, Connection connection, RefreshPolicy policy) {
+    this.worker = worker;
+    this.connection = connection;
+    this.policy = policy;
+  }
+
+  static Future<RefreshTokenStore> open(Vertx vertx, Path file, RefreshPolicy policy) {
+    WorkerExecutor worker = vertx.createSharedWorkerExecutor("bff-sqlite-" + file, 1);
+    return worker.<RefreshTokenStore>executeBlocking(() -> new SqliteRefreshTokenStore(worker, connect(file), policy))
+      .recover(failure -> worker.close().transform(closed ->
+        Future.failedFuture(new StoreUnavailableException("cannot open " + file + ": " + failure.getMessage(), failure))));
+  }
+
+  private static Connection connect(Path file) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    // NORMAL in WAL mode: a process crash loses nothing; only a power loss can lose the last commits.
+    config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+    config.setBusyTimeout(5_000);
+    Connection connection = config.createConnection("jdbc:sqlite:" + file);
+    // Auto-commit stays on: transactions are begun explicitly and only around writes, so no lock is held
+    // between operations and other processes on the same file are never shut out.
+    inTransaction(connection, SqliteRefreshTokenStore::migrate);
+    return connection;
+  }
+
+  private static Void migrate(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      int version;
+      try (ResultSet rs = statement.executeQuery("PRAGMA user_version")) {
+        version = rs.next() ? rs.getInt(1) : 0;
+      }
+      if (version > SCHEMA_VERSION) {
+        throw new SQLException("the database has schema version " + version + ", newer than this gateway's " + SCHEMA_VERSION);
+      }
+      if (version < 1) {
+        statement.executeUpdate("""
+          CREATE TABLE families (
+            id TEXT PRIMARY KEY, subject TEXT NOT NULL, user TEXT NOT NULL, client TEXT,
+            created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER)""");
+        statement.executeUpdate("CREATE INDEX families_by_subject ON families(subject)");
+        statement.executeUpdate("CREATE INDEX families_by_expiry ON families(expires_at)");
+        statement.executeUpdate("""
+          CREATE TABLE refresh_tokens (
+            hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, expires_at INTEGER NOT NULL, rotated_at INTEGER)""");
+        statement.executeUpdate("CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens(expires_at)");
+        statement.executeUpdate("""
+          CREATE TABLE login_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_ends_at INTEGER NOT NULL)""");
+        statement.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
+      }
+    }
+    return null;
+  }
+
+  /** One IMMEDIATE transaction: the write lock is taken at its start, so no two writers interleave. */
+  private <T> Future<T> write(Work<T> work) {
+    return read(connection -> inTransaction(connection, work));
+  }
+
+  private <T> Future<T> read(Work<T> work) {
+    return worker.executeBlocking(() -> {
+      try {
+        return work.run(connection);
+      } catch (SQLException e) {
+        throw new StoreUnavailableException("SQLite: " + e.getMessage(), e);
+      }
+    });
+  }
+
+  private static <T> T inTransaction(Connection connection, Work<T> work) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("BEGIN IMMEDIATE");
+      try {
+        T result = work.run(connection);
+        statement.execute("COMMIT");
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        statement.execute("ROLLBACK");
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public Future<IssuedRefreshToken> issue(String subject, String familyId, JsonObject user, String client) {
+    return write(c -> {
+      long now = policy.now();
+      String id = familyId == null ? RefreshPolicy.newFamilyId() : familyId;
+      try (PreparedStatement insert = c.prepareStatement("""
+        INSERT OR IGNORE INTO families (id, subject, user, client, created_at, last_used_at, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+        insert.setString(1, id);
+        insert.setString(2, subject);
+        insert.setString(3, user.encode());
+        insert.setString(4, client);
+        insert.setLong(5, now);
+        insert.setLong(6, now);
+        insert.setLong(7, policy.familyExpiry(now));
+        insert.executeUpdate();
+      }
+      long familyExpiresAt;
+      try (PreparedStatement select = c.prepareStatement("SELECT expires_at FROM families WHERE id = ?")) {
+        select.setString(1, id);
+        try (ResultSet rs = select.executeQuery()) {
+          rs.next();
+          familyExpiresAt = rs.getLong(1);
+        }
+      }
+      String token = OpaqueTokens.generate();
+      long expiresAt = policy.tokenExpiry(now, familyExpiresAt);
+      insertToken(c, OpaqueTokens.hash(token), id, expiresAt);
+      return new IssuedRefreshToken(token, id, expiresAt);
+    });
+  }
+
+  private static void insertToken(Connection c, String hash, String familyId, long expiresAt) throws SQLException {
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO refresh_tokens (hash, family_id, expires_at) VALUES (?, ?, ?)")) {
+      insert.setString(1, hash);
+      insert.setString(2, familyId);
+      insert.setLong(3, expiresAt);
+      insert.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Rotation> rotate(String token) {
+    return write(c -> {
+      long now = policy.now();
+      String hash = OpaqueTokens.hash(token);
+      try (PreparedStatement select = c.prepareStatement("""
+        SELECT t.family_id, t.expires_at, t.rotated_at, f.subject, f.user, f.expires_at, f.revoked_at
+        FROM refresh_tokens t JOIN families f ON f.id = t.family_id WHERE t.hash = ?""")) {
+        select.setString(1, hash);
+        try (ResultSet rs = select.executeQuery()) {
+          if (!rs.next()) {
+            return Rotation.failed(Outcome.UNKNOWN);
+          }
+          String familyId = rs.getString(1);
+          long expiresAt = rs.getLong(2);
+          long rotatedAt = rs.getObject(3) == null ? -1 : rs.getLong(3);
+          String subject = rs.getString(4);
+          JsonObject user = new JsonObject(rs.getString(5));
+          long familyExpiresAt = rs.getLong(6);
+          if (rs.getObject(7) != null) {
+            return Rotation.failed(Outcome.REVOKED);
+          }
+          if (now > expiresAt || now > familyExpiresAt) {
+            return Rotation.failed(Outcome.EXPIRED);
+          }
+          if (rotatedAt >= 0) {
+            if (policy.withinGrace(rotatedAt, now)) {
+              return Rotation.grace(new RefreshRecord(familyId, subject, user, expiresAt, familyExpiresAt));
+            }
+            revoke(c, "id = ?", familyId, now);
+            return Rotation.failed(Outcome.REUSED);
+          }
+          return rotateCurrent(c, hash, familyId, new RefreshRecord(familyId, subject, user, expiresAt, familyExpiresAt), now);
+        }
+      }
+    });
+  }
+
+  private Rotation rotateCurrent(Connection c, String hash, String familyId, RefreshRecord current, long now) throws SQLException {
+    try (PreparedStatement mark = c.prepareStatement("UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?");
+         PreparedStatement touch = c.prepareStatement("UPDATE families SET last_used_at = ? WHERE id = ?")) {
+      mark.setLong(1, now);
+      mark.setString(2, hash);
+      mark.executeUpdate();
+      touch.setLong(1, now);
+      touch.setString(2, familyId);
+      touch.executeUpdate();
+    }
+    String successor = OpaqueTokens.generate();
+    long expiresAt = policy.tokenExpiry(now, current.familyExpiresAt());
+    insertToken(c, OpaqueTokens.hash(successor), familyId, expiresAt);
+    return Rotation.rotated(successor, new RefreshRecord(familyId, current.subject(), current.user(), expiresAt, current.familyExpiresAt()));
+  }
+
+  private static void revoke(Connection c, String where, String value, long now) throws SQLException {
+    try (PreparedStatement update = c.prepareStatement("UPDATE families SET revoked_at = ? WHERE revoked_at IS NULL AND " + where)) {
+      update.setLong(1, now);
+      update.setString(2, value);
+      update.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Void> revokeFamily(String familyId) {
+    return write(c -> {
+      revoke(c, "id = ?", familyId, policy.now());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> revokeSubject(String subject) {
+    return write(c -> {
+      revoke(c, "subject = ?", subject, policy.now());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<FamilyInfo>> families(String subject) {
+    return read(c -> {
+      try (PreparedStatement select = c.prepareStatement("""
+        SELECT id, created_at, last_used_at, client FROM families
+        WHERE subject = ? AND revoked_at IS NULL AND expires_at >= ? ORDER BY created_at, id""")) {
+        select.setString(1, subject);
+        select.setLong(2, policy.now());
+        List<FamilyInfo> families = new ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            families.add(new FamilyInfo(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4)));
+          }
+        }
+        return families;
+      }
+    });
+  }
+
+  /** In batches, each its own short transaction, so a large purge never holds up rotations for long. */
+  @Override
+  public Future<Integer> purgeExpired() {
+    return purgeBatches(policy.now(), 0);
+  }
+
+  private Future<Integer> purgeBatches(long now, int purgedSoFar) {
+    return write(c -> {
+      int purged = delete(c, "refresh_tokens", "expires_at", now) + delete(c, "families", "expires_at", now);
+      delete(c, "login_failures", "window_ends_at", now);
+      return purged;
+    }).compose(purged -> purged >= PURGE_BATCH ? purgeBatches(now, purgedSoFar + purged) : Future.succeededFuture(purgedSoFar + purged));
+  }
+
+  private static int delete(Connection c, String table, String column, long now) throws SQLException {
+    try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table
+      + " WHERE " + column + " < ? LIMIT " + PURGE_BATCH + ")")) {
+      delete.setLong(1, now);
+      return delete.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Integer> recordFailure(String key, Duration window) {
+    return write(c -> {
+      long now = policy.now();
+      try (PreparedStatement upsert = c.prepareStatement("""
+        INSERT INTO login_failures (key, count, window_ends_at) VALUES (?, 1, ?)
+        ON CONFLICT (key) DO UPDATE SET
+          count = CASE WHEN window_ends_at <= ? THEN 1 ELSE count + 1 END,
+          window_ends_at = CASE WHEN window_ends_at <= ? THEN excluded.window_ends_at ELSE window_ends_at END
+        RETURNING count""")) {
+        upsert.setString(1, key);
+        upsert.setLong(2, now + window.toMillis());
+        upsert.setLong(3, now);
+        upsert.setLong(4, now);
+        try (ResultSet rs = upsert.executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Integer> failures(String key) {
+    return read(c -> {
+      try (PreparedStatement select = c.prepareStatement("SELECT count FROM login_failures WHERE key = ? AND window_ends_at > ?")) {
+        select.setString(1, key);
+        select.setLong(2, policy.now());
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next() ? rs.getInt(1) : 0;
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> clearFailures(String key) {
+    return write(c -> {
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM login_failures WHERE key = ?")) {
+        delete.setString(1, key);
+        delete.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return read(c -> {
+      try (Statement statement = c.createStatement(); ResultSet rs = statement.executeQuery("SELECT 1")) {
+        rs.next();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    return worker.<Void>executeBlocking(() -> {
+      connection.close();
+      return null;
+    }).eventually(worker::close);
+  }
+}

@@ -1,0 +1,235 @@
+package dev.bffgateway.store;
+
+import dev.bffgateway.config.RefreshTokensConfig;
+import dev.bffgateway.store.Rotation.Outcome;
+import dev.bffgateway.support.MutableClock;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every store must do, run against each backend (as oauth2-proxy runs one session-store suite against all
+ * of its stores). Times are driven by a clock the test moves, so grace and expiry are checked to the millisecond.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
+abstract class RefreshTokenStoreContract {
+  /** Tokens live 100 s, families at most 250 s; a replay within 10 s is a concurrent refresh. */
+  static final RefreshTokensConfig LIFETIMES = new RefreshTokensConfig(100, 250, 10);
+  static final JsonObject ALICE = new JsonObject().put("userName", "alice").put("roles", List.of("Admin"));
+
+  protected final MutableClock clock = MutableClock.atNow();
+  protected RefreshTokenStore store;
+
+  /** A store of the backend under test, empty, on the given clock. */
+  abstract Future<RefreshTokenStore> open(Vertx vertx, RefreshTokensConfig lifetimes, MutableClock clock) throws Exception;
+
+  @BeforeEach
+  void openStore(Vertx vertx) throws Exception {
+    store = open(vertx, LIFETIMES, clock).await();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close().await();
+  }
+
+  @Test
+  void rotatesTheCurrentTokenIntoASuccessor() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, "Firefox on Linux").await();
+    assertEquals(clock.millis() + 100_000, issued.expiresAt());
+
+    clock.advance(Duration.ofSeconds(30));
+    Rotation first = store.rotate(issued.token()).await();
+    assertEquals(Outcome.ROTATED, first.outcome());
+    assertNotEquals(issued.token(), first.newToken());
+    assertEquals(issued.familyId(), first.record().familyId());
+    assertEquals("42", first.record().subject());
+    assertEquals(ALICE, first.record().user());
+    assertEquals(clock.millis() + 100_000, first.record().expiresAt(), "the successor's lifetime slides");
+
+    Rotation second = store.rotate(first.newToken()).await();
+    assertEquals(Outcome.ROTATED, second.outcome());
+    assertEquals(issued.familyId(), second.record().familyId());
+  }
+
+  @Test
+  void graceThenReuseAtTheExactBoundary() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    Rotation rotated = store.rotate(issued.token()).await();
+
+    clock.advance(Duration.ofSeconds(10));
+    Rotation grace = store.rotate(issued.token()).await();
+    assertEquals(Outcome.GRACE, grace.outcome(), "10 s after its rotation the old token is still a concurrent refresh");
+    assertNull(grace.newToken(), "no second successor: the browser already has one");
+    assertEquals(issued.familyId(), grace.record().familyId());
+    assertEquals(ALICE, grace.record().user());
+
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(Outcome.REUSED, store.rotate(issued.token()).await().outcome());
+    assertEquals(Outcome.REVOKED, store.rotate(rotated.newToken()).await().outcome(), "reuse revokes the whole family");
+    assertEquals(List.of(), store.families("42").await());
+  }
+
+  @Test
+  void unknownTokens() {
+    assertEquals(Outcome.UNKNOWN, store.rotate("not-a-token").await().outcome());
+    assertEquals(Outcome.UNKNOWN, store.rotate("").await().outcome());
+  }
+
+  @Test
+  void tokensExpireAfterTheirTtl() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    clock.advance(Duration.ofSeconds(100));
+    IssuedRefreshToken other = store.issue("42", null, ALICE, null).await();
+    assertEquals(Outcome.ROTATED, store.rotate(other.token()).await().outcome());
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(Outcome.EXPIRED, store.rotate(issued.token()).await().outcome());
+  }
+
+  @Test
+  void rotationNeverExtendsAFamilyPastItsAbsoluteLifetime() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    long familyEnd = clock.millis() + 250_000;
+    String token = issued.token();
+    for (int i = 0; i < 3; i++) {
+      clock.advance(Duration.ofSeconds(80));
+      Rotation rotation = store.rotate(token).await();
+      assertEquals(Outcome.ROTATED, rotation.outcome(), "rotation " + i);
+      assertTrue(rotation.record().expiresAt() <= familyEnd, "a successor outlives its family");
+      assertEquals(familyEnd, rotation.record().familyExpiresAt());
+      token = rotation.newToken();
+    }
+    assertEquals(familyEnd, store.rotate(token).await().record() == null ? familyEnd : familyEnd);
+    clock.advance(Duration.ofSeconds(11));
+    assertEquals(Outcome.EXPIRED, store.rotate(token).await().outcome(), "the family is over at 250 s");
+  }
+
+  @Test
+  void revokingAFamilyLeavesTheOthers() {
+    IssuedRefreshToken laptop = store.issue("42", null, ALICE, "laptop").await();
+    IssuedRefreshToken phone = store.issue("42", null, ALICE, "phone").await();
+    store.revokeFamily(laptop.familyId()).await();
+    store.revokeFamily("no-such-family").await();
+
+    assertEquals(Outcome.REVOKED, store.rotate(laptop.token()).await().outcome());
+    assertEquals(Outcome.ROTATED, store.rotate(phone.token()).await().outcome());
+  }
+
+  @Test
+  void revokingASubjectLogsOutEverywhereButNobodyElse() {
+    IssuedRefreshToken laptop = store.issue("42", null, ALICE, "laptop").await();
+    IssuedRefreshToken phone = store.issue("42", null, ALICE, "phone").await();
+    IssuedRefreshToken bob = store.issue("7", null, new JsonObject().put("userName", "bob"), "bob's laptop").await();
+    store.revokeSubject("42").await();
+
+    assertEquals(Outcome.REVOKED, store.rotate(laptop.token()).await().outcome());
+    assertEquals(Outcome.REVOKED, store.rotate(phone.token()).await().outcome());
+    assertEquals(Outcome.ROTATED, store.rotate(bob.token()).await().outcome());
+    assertEquals(List.of(), store.families("42").await());
+  }
+
+  @Test
+  void listsTheSubjectsActiveFamilies() {
+    IssuedRefreshToken laptop = store.issue("42", null, ALICE, "Firefox on Linux").await();
+    long laptopCreated = clock.millis();
+    clock.advance(Duration.ofSeconds(5));
+    IssuedRefreshToken phone = store.issue("42", null, ALICE, "Safari on iOS").await();
+    IssuedRefreshToken revoked = store.issue("42", null, ALICE, "old tablet").await();
+    store.revokeFamily(revoked.familyId()).await();
+    clock.advance(Duration.ofSeconds(5));
+    store.rotate(laptop.token()).await();
+
+    List<FamilyInfo> families = store.families("42").await();
+    assertEquals(List.of(laptop.familyId(), phone.familyId()), families.stream().map(FamilyInfo::familyId).toList());
+    assertEquals(new FamilyInfo(laptop.familyId(), laptopCreated, clock.millis(), "Firefox on Linux"), families.get(0));
+    assertEquals("Safari on iOS", families.get(1).client());
+    assertEquals(families.get(1).createdAt(), families.get(1).lastUsedAt());
+    assertEquals(List.of(), store.families("nobody").await());
+  }
+
+  @Test
+  void continuesAGivenFamily() {
+    IssuedRefreshToken first = store.issue("42", null, ALICE, "laptop").await();
+    IssuedRefreshToken second = store.issue("42", first.familyId(), ALICE, "laptop").await();
+    assertEquals(first.familyId(), second.familyId());
+    assertEquals(1, store.families("42").await().size());
+    store.revokeFamily(first.familyId()).await();
+    assertEquals(Outcome.REVOKED, store.rotate(second.token()).await().outcome());
+  }
+
+  @Test
+  void purgeRemovesWhatExpired() {
+    IssuedRefreshToken old = store.issue("42", null, ALICE, null).await();
+    clock.advance(Duration.ofSeconds(251));
+    IssuedRefreshToken fresh = store.issue("42", null, ALICE, null).await();
+
+    int purged = store.purgeExpired().await();
+    assertTrue(purged >= 0, "Redis expires keys by itself and reports 0");
+    assertEquals(Outcome.ROTATED, store.rotate(fresh.token()).await().outcome());
+    Outcome afterPurge = store.rotate(old.token()).await().outcome();
+    assertTrue(afterPurge == Outcome.UNKNOWN || afterPurge == Outcome.EXPIRED, afterPurge.name());
+    assertEquals(List.of(fresh.familyId()), store.families("42").await().stream().map(FamilyInfo::familyId).toList());
+  }
+
+  @Test
+  void ofAHundredConcurrentRotationsExactlyOneRotates() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    List<Future<Rotation>> rotations = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      rotations.add(store.rotate(issued.token()));
+    }
+    Future.all(rotations).await();
+    Map<Outcome, Long> outcomes = rotations.stream().map(Future::result)
+      .collect(Collectors.groupingBy(Rotation::outcome, Collectors.counting()));
+    assertEquals(Map.of(Outcome.ROTATED, 1L, Outcome.GRACE, 99L), outcomes);
+    String successor = rotations.stream().map(Future::result).filter(r -> r.outcome() == Outcome.ROTATED)
+      .map(Rotation::newToken).findFirst().orElseThrow();
+    assertEquals(Outcome.ROTATED, store.rotate(successor).await().outcome(), "the family survived");
+  }
+
+  @Test
+  void countsSignInFailuresWithinAWindow() {
+    Duration window = Duration.ofMinutes(15);
+    assertEquals(0, store.failures("alice|10.0.0.1").await());
+    assertEquals(1, store.recordFailure("alice|10.0.0.1", window).await());
+    assertEquals(2, store.recordFailure("alice|10.0.0.1", window).await());
+    clock.advance(Duration.ofMinutes(10));
+    assertEquals(3, store.recordFailure("alice|10.0.0.1", window).await());
+    assertEquals(3, store.failures("alice|10.0.0.1").await());
+    assertEquals(0, store.failures("bob|10.0.0.1").await());
+
+    clock.advance(Duration.ofMinutes(5));
+    assertEquals(0, store.failures("alice|10.0.0.1").await(), "the window began with the first failure");
+    assertEquals(1, store.recordFailure("alice|10.0.0.1", window).await());
+    store.clearFailures("alice|10.0.0.1").await();
+    assertEquals(0, store.failures("alice|10.0.0.1").await());
+  }
+
+  @Test
+  void answersPing() {
+    store.ping().await();
+  }
+
+  static <T> Function<T, T> identity() {
+    return t -> t;
+  }
+}
