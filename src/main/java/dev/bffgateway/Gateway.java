@@ -1,11 +1,15 @@
 package dev.bffgateway;
 
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.TokenKeys;
 import dev.bffgateway.token.Tokens;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,26 +20,46 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A running gateway: one {@link GatewayVerticle} per configured event-loop instance, sharing one port. */
 public final class Gateway {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
   private final Vertx vertx;
+  private final Components components;
   private final String deploymentId;
   private final int port;
+  private final long purgeTimer;
 
-  private Gateway(Vertx vertx, String deploymentId, int port) {
+  private Gateway(Vertx vertx, Components components, String deploymentId, int port, long purgeTimer) {
     this.vertx = vertx;
+    this.components = components;
     this.deploymentId = deploymentId;
     this.port = port;
+    this.purgeTimer = purgeTimer;
   }
 
-  /** Loads the keys (generating the default one at first start) off the event loop, then deploys. */
+  /**
+   * Builds the components (loading or generating keys, opening the store) off the event loop, then deploys one
+   * verticle per configured instance. A store that cannot be reached yet (Redis down) does not stop the start:
+   * the gateway reports not ready until it can.
+   */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
+    Clock clock = Clock.systemUTC();
     AtomicInteger port = new AtomicInteger();
     return vertx.executeBlocking(() -> {
         prepareDataDir(config.dataDir());
-        return new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), Clock.systemUTC());
+        return new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock);
       })
-      .compose(tokens -> vertx.deployVerticle(() -> new GatewayVerticle(config, tokens, port::set),
-        new DeploymentOptions().setInstances(config.server().instances())))
-      .map(id -> new Gateway(vertx, id, port.get()));
+      .compose(tokens -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
+        .map(store -> new Components(tokens, store)))
+      .compose(components -> vertx.deployVerticle(() -> new GatewayVerticle(config, components, port::set),
+          new DeploymentOptions().setInstances(config.server().instances()))
+        .recover(failure -> components.store().close().transform(closed -> Future.failedFuture(failure)))
+        .map(id -> new Gateway(vertx, components, id, port.get(), purgePeriodically(vertx, components, config))));
+  }
+
+  private static long purgePeriodically(Vertx vertx, Components components, GatewayConfig config) {
+    return vertx.setPeriodic(config.store().purgeIntervalSeconds() * 1000L, id -> components.store().purgeExpired()
+      .onSuccess(purged -> LOG.debug("purged {} expired refresh tokens and families", purged))
+      .onFailure(failure -> LOG.warn("purging expired refresh tokens failed: {}", failure.getMessage())));
   }
 
   /** The port actually listened on (differs from the configured one when that is 0). */
@@ -43,8 +67,10 @@ public final class Gateway {
     return port;
   }
 
+  /** Stops serving, then closes the store. */
   public Future<Void> stop() {
-    return vertx.undeploy(deploymentId);
+    vertx.cancelTimer(purgeTimer);
+    return vertx.undeploy(deploymentId).eventually(() -> components.store().close());
   }
 
   /** Keys and the embedded database live here, so only the gateway's own user may read it. */

@@ -7,7 +7,6 @@ import dev.bffgateway.config.ServerConfig;
 import dev.bffgateway.ops.Health;
 import dev.bffgateway.proxy.ProxyRoute;
 import dev.bffgateway.proxy.RouteTable;
-import dev.bffgateway.token.Tokens;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.FrontDoor;
 import io.vertx.core.Future;
@@ -34,13 +33,13 @@ final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
   private final GatewayConfig config;
-  private final Tokens tokens;
+  private final Components components;
   private final IntConsumer onListening;
   private HttpClient client;
 
-  GatewayVerticle(GatewayConfig config, Tokens tokens, IntConsumer onListening) {
+  GatewayVerticle(GatewayConfig config, Components components, IntConsumer onListening) {
     this.config = config;
-    this.tokens = tokens;
+    this.components = components;
     this.onListening = onListening;
   }
 
@@ -79,8 +78,8 @@ final class GatewayVerticle extends VerticleBase {
 
   private Router gatewayEndpoints() {
     Router router = Router.router(vertx);
-    Health.mount(router, vertx, config);
-    tokens.mount(router);
+    Health.mount(router, vertx, config, components.store());
+    components.tokens().mount(router);
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
     router.errorHandler(500, ctx -> {

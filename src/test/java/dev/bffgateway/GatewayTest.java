@@ -2,6 +2,7 @@ package dev.bffgateway;
 
 import dev.bffgateway.support.Http;
 import dev.bffgateway.support.RecordingUpstream;
+import dev.bffgateway.support.RedisServer;
 import dev.bffgateway.support.TestGateway;
 import dev.bffgateway.token.TokenKeys;
 import io.vertx.core.Vertx;
@@ -72,5 +73,47 @@ class GatewayTest {
     assertEquals("sig", key.getString("use"));
     String kid = TokenKeys.load(TestGateway.parse(TestGateway.config(dir, new JsonArray())).tokens(), dir).signing().kid();
     assertEquals(kid, key.getString("kid"), "the key generated at first start, reused");
+  }
+
+  @Test
+  void readinessFollowsTheStore(Vertx vertx, @TempDir Path dir) throws Exception {
+    try (RedisServer redis = RedisServer.start(dir)) {
+      JsonObject config = TestGateway.config(dir, new JsonArray());
+      config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject().put("url", redis.url())));
+      Gateway gateway = TestGateway.start(vertx, config).await();
+      Http http = new Http(vertx.createHttpClient(), gateway.port());
+
+      assertEquals(200, http.get("/health/ready").status());
+      assertEquals("UP", storeCheck(http.get("/health/ready")).getString("status"));
+
+      redis.kill();
+      Http.Response down = http.get("/health/ready");
+      assertEquals(503, down.status());
+      assertEquals("DOWN", storeCheck(down).getString("status"));
+      assertEquals(200, http.get("/health/live").status(), "alive all the same");
+
+      redis.startProcess();
+      assertEquals(200, http.get("/health/ready").status(), "ready again without a restart");
+    }
+  }
+
+  @Test
+  void embeddedStoreIsReadyAndSurvivesInTheDataDirectory(Vertx vertx, @TempDir Path dir) {
+    Gateway gateway = TestGateway.start(vertx, TestGateway.config(dir, new JsonArray())).await();
+    Http http = new Http(vertx.createHttpClient(), gateway.port());
+    JsonObject store = storeCheck(http.get("/health/ready"));
+    assertEquals("UP", store.getString("status"));
+    assertEquals("sqlite", store.getJsonObject("data").getString("type"));
+    assertTrue(Files.isRegularFile(dir.resolve("bff-gateway.db")));
+    gateway.stop().await();
+  }
+
+  private static JsonObject storeCheck(Http.Response response) {
+    for (Object check : response.json().getJsonArray("checks")) {
+      if (((JsonObject) check).getString("id").equals("store")) {
+        return (JsonObject) check;
+      }
+    }
+    throw new AssertionError("no store check in " + response.json());
   }
 }
