@@ -5,6 +5,8 @@ import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.ConfigLoader;
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.demo.DemoBackend;
+import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.JwsAlgorithm;
 import dev.bffgateway.token.TokenKeys;
 import dev.bffgateway.token.Tokens;
@@ -39,6 +41,7 @@ public final class Cli {
       gen-key        write a new signing key pair to a PEM file
       jwks           print the public keys of a configuration as a JWK Set
       demo-backend   start the demo backend that echoes what it receives
+      bench-store    measure refresh-token rotations per second of the configured store
       help           show this help
 
     Run 'bff-gateway <command> --help' for the options of a command.
@@ -67,6 +70,14 @@ public final class Cli {
 
     Prints the public keys of the configuration (default: conf/gateway.json) as the gateway serves them at
     /.well-known/jwks.json. With no keys configured, that is the generated default key under dataDir.
+    """;
+  private static final String BENCH_STORE_USAGE = """
+    Usage: bff-gateway bench-store [--conf FILE] [--live N] [--seconds S] [--concurrency C]
+
+    Fills the store of the configuration (default: conf/gateway.json) with N live token families (default
+    10000), then rotates tokens for S seconds (default 10) with C rotations in flight (default 64), and prints
+    rotations per second, latency percentiles and this process's peak RSS. Writes to the configured store:
+    point it at a scratch data directory or Redis database.
     """;
   private static final String DEMO_USAGE = """
     Usage: bff-gateway demo-backend [--port PORT] [--host HOST]
@@ -101,6 +112,7 @@ public final class Cli {
       case "gen-key" -> withOptions(rest, Set.of("alg", "out"), GEN_KEY_USAGE, this::genKey);
       case "jwks" -> withOptions(rest, Set.of("conf"), JWKS_USAGE, this::jwks);
       case "demo-backend" -> withOptions(rest, Set.of("port", "host"), DEMO_USAGE, this::demoBackend);
+      case "bench-store" -> withOptions(rest, Set.of("conf", "live", "seconds", "concurrency"), BENCH_STORE_USAGE, this::benchStore);
       default -> {
         err.println("Unknown command: " + args[0]);
         err.print(USAGE);
@@ -211,6 +223,41 @@ public final class Cli {
     } catch (ConfigException e) {
       printErrors(options.getOrDefault("conf", DEFAULT_CONF), e);
       return INVALID;
+    }
+  }
+
+  private int benchStore(Map<String, String> options) {
+    GatewayConfig config;
+    int live;
+    int seconds;
+    int concurrency;
+    try {
+      config = loadConfig(options);
+      live = Integer.parseInt(options.getOrDefault("live", "10000"));
+      seconds = Integer.parseInt(options.getOrDefault("seconds", "10"));
+      concurrency = Integer.parseInt(options.getOrDefault("concurrency", "64"));
+    } catch (ConfigException e) {
+      printErrors(options.getOrDefault("conf", DEFAULT_CONF), e);
+      return INVALID;
+    } catch (NumberFormatException e) {
+      err.println("--live, --seconds and --concurrency take whole numbers");
+      return INVALID;
+    }
+    Vertx vertx = newVertx();
+    try {
+      java.nio.file.Files.createDirectories(config.dataDir());
+      RefreshTokenStore store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
+      try {
+        out.println(StoreBench.run(vertx, store, live, seconds, concurrency).line(config.store().type().name().toLowerCase(java.util.Locale.ROOT)));
+        return OK;
+      } finally {
+        store.close().await();
+      }
+    } catch (Exception e) {
+      err.println("bench-store failed: " + e.getMessage());
+      return FAILED;
+    } finally {
+      vertx.close().await();
     }
   }
 
