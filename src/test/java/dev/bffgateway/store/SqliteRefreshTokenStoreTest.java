@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SqliteRefreshTokenStoreTest extends RefreshTokenStoreContract {
   @TempDir
@@ -32,6 +33,19 @@ class SqliteRefreshTokenStoreTest extends RefreshTokenStoreContract {
     assertEquals(Outcome.GRACE, store.rotate(issued.token()).await().outcome(), "the rotation time survived");
     assertEquals(Outcome.ROTATED, store.rotate(rotated.newToken()).await().outcome());
     assertEquals(List.of(issued.familyId()), store.families("42").await().stream().map(FamilyInfo::familyId).toList());
+  }
+
+  @Test
+  void aSecondProcessSharesTheFile() throws Exception {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, "laptop").await();
+    Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-cp", System.getProperty("java.class.path"), SecondProcess.class.getName(), dir.resolve("store.db").toString(), issued.token())
+      .redirectErrorStream(true)
+      .start();
+    String output = new String(other.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, other.waitFor(), output);
+    assertTrue(output.contains("outcome=ROTATED"), output);
+    assertEquals(Outcome.GRACE, store.rotate(issued.token()).await().outcome(), "this process sees the other's rotation");
   }
 
   @Test
