@@ -1,8 +1,11 @@
 package dev.bffgateway;
 
+import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.token.Tokens;
 
+import java.time.Clock;
+
 /** What the configuration is turned into once, at start, and shared by every event loop. */
-record Components(Tokens tokens, RefreshTokenStore store) {
+record Components(Tokens tokens, RefreshTokenStore store, CredentialVerifier credentials, Clock clock) {
 }

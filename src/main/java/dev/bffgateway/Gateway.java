@@ -1,12 +1,18 @@
 package dev.bffgateway;
 
+import dev.bffgateway.config.ConfigException;
+import dev.bffgateway.config.CredentialsConfig;
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.credentials.CredentialVerifier;
+import dev.bffgateway.credentials.HttpCredentialVerifier;
+import dev.bffgateway.credentials.UsersFileVerifier;
 import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.TokenKeys;
 import dev.bffgateway.token.Tokens;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,18 +48,36 @@ public final class Gateway {
    * the gateway reports not ready until it can.
    */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
-    Clock clock = Clock.systemUTC();
+    return start(vertx, config, Clock.systemUTC());
+  }
+
+  /** With the clock every component reads: tests move it to check expiry and grace windows exactly. */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock) {
     AtomicInteger port = new AtomicInteger();
     return vertx.executeBlocking(() -> {
         prepareDataDir(config.dataDir());
-        return new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock);
+        Tokens tokens = new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock);
+        return new FromFiles(tokens, credentials(vertx, config.credentials()));
       })
-      .compose(tokens -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
-        .map(store -> new Components(tokens, store)))
+      .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
+        .map(store -> new Components(files.tokens(), store, files.credentials(), clock)))
       .compose(components -> vertx.deployVerticle(() -> new GatewayVerticle(config, components, port::set),
           new DeploymentOptions().setInstances(config.server().instances()))
         .recover(failure -> components.store().close().transform(closed -> Future.failedFuture(failure)))
         .map(id -> new Gateway(vertx, components, id, port.get(), purgePeriodically(vertx, components, config))));
+  }
+
+  private record FromFiles(Tokens tokens, CredentialVerifier credentials) {
+  }
+
+  /** Blocking: reads the users file. */
+  private static CredentialVerifier credentials(Vertx vertx, CredentialsConfig config) throws ConfigException {
+    if (config.type() == CredentialsConfig.Type.HTTP) {
+      return new HttpCredentialVerifier(vertx.createHttpClient(), config.http());
+    }
+    // Password hashing is CPU-bound: one thread per core is all it can use.
+    WorkerExecutor hashing = vertx.createSharedWorkerExecutor("bff-password-hashing", Runtime.getRuntime().availableProcessors());
+    return UsersFileVerifier.load(config.usersFile(), hashing);
   }
 
   private static long purgePeriodically(Vertx vertx, Components components, GatewayConfig config) {

@@ -1,5 +1,6 @@
 package dev.bffgateway;
 
+import dev.bffgateway.auth.AuthEndpoints;
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.RouteConfig;
@@ -9,6 +10,7 @@ import dev.bffgateway.proxy.ProxyRoute;
 import dev.bffgateway.proxy.RouteTable;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.FrontDoor;
+import dev.bffgateway.web.GatewayCookies;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -23,6 +25,7 @@ import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.function.IntConsumer;
 
 /**
@@ -80,13 +83,24 @@ final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     Health.mount(router, vertx, config, components.store());
     components.tokens().mount(router);
+    new AuthEndpoints(authDependencies(), components.tokens().newCache()).mount(router);
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
+    router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(), 413,
+      "The request body is larger than " + config.server().maxBodyBytes() + " bytes"));
+    router.errorHandler(400, ctx -> ErrorResponses.send(ctx.response(), 400, "The request is not valid"));
     router.errorHandler(500, ctx -> {
       LOG.error("Gateway endpoint {} failed", ctx.normalizedPath(), ctx.failure());
       ErrorResponses.send(ctx.response(), 500, "The gateway could not handle the request");
     });
     return router;
+  }
+
+  private AuthEndpoints.Dependencies authDependencies() {
+    return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
+      new GatewayCookies(config.cookies()), config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
+      config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
+      config.server().maxBodyBytes(), components.clock());
   }
 
   private static HttpServerOptions serverOptions(ServerConfig server) {

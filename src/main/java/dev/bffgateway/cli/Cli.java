@@ -4,6 +4,7 @@ import dev.bffgateway.Gateway;
 import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.ConfigLoader;
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.credentials.PasswordHash;
 import dev.bffgateway.demo.DemoBackend;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Stores;
@@ -40,6 +41,7 @@ public final class Cli {
       check-config   validate a configuration file (and its key files) and print every error
       gen-key        write a new signing key pair to a PEM file
       jwks           print the public keys of a configuration as a JWK Set
+      hash-password  read a password from standard input and print its hash for users.json
       demo-backend   start the demo backend that echoes what it receives
       bench-store    measure refresh-token rotations per second of the configured store
       help           show this help
@@ -71,6 +73,13 @@ public final class Cli {
     Prints the public keys of the configuration (default: conf/gateway.json) as the gateway serves them at
     /.well-known/jwks.json. With no keys configured, that is the generated default key under dataDir.
     """;
+  private static final String HASH_PASSWORD_USAGE = """
+    Usage: bff-gateway hash-password [--iterations N] < password.txt
+
+    Reads one password from standard input (never from the command line, where other users could see it)
+    and prints its PBKDF2-HMAC-SHA256 hash ($pbkdf2-sha256$i=...) for the passwordHash of a user in users.json.
+    600000 iterations by default.
+    """;
   private static final String BENCH_STORE_USAGE = """
     Usage: bff-gateway bench-store [--conf FILE] [--live N] [--seconds S] [--concurrency C]
 
@@ -86,11 +95,13 @@ public final class Cli {
     (default: 127.0.0.1:9000).
     """;
 
+  private final java.io.InputStream in;
   private final PrintStream out;
   private final PrintStream err;
   private final Function<String, String> env;
 
-  public Cli(PrintStream out, PrintStream err, Function<String, String> env) {
+  public Cli(java.io.InputStream in, PrintStream out, PrintStream err, Function<String, String> env) {
+    this.in = in;
     this.out = out;
     this.err = err;
     this.env = env;
@@ -111,6 +122,7 @@ public final class Cli {
       case "check-config" -> withOptions(rest, Set.of("conf"), CHECK_USAGE, this::checkConfig);
       case "gen-key" -> withOptions(rest, Set.of("alg", "out"), GEN_KEY_USAGE, this::genKey);
       case "jwks" -> withOptions(rest, Set.of("conf"), JWKS_USAGE, this::jwks);
+      case "hash-password" -> withOptions(rest, Set.of("iterations"), HASH_PASSWORD_USAGE, this::hashPassword);
       case "demo-backend" -> withOptions(rest, Set.of("port", "host"), DEMO_USAGE, this::demoBackend);
       case "bench-store" -> withOptions(rest, Set.of("conf", "live", "seconds", "concurrency"), BENCH_STORE_USAGE, this::benchStore);
       default -> {
@@ -224,6 +236,31 @@ public final class Cli {
       printErrors(options.getOrDefault("conf", DEFAULT_CONF), e);
       return INVALID;
     }
+  }
+
+  private int hashPassword(Map<String, String> options) {
+    int iterations;
+    try {
+      iterations = Integer.parseInt(options.getOrDefault("iterations", Integer.toString(PasswordHash.DEFAULT_ITERATIONS)));
+    } catch (NumberFormatException e) {
+      iterations = 0;
+    }
+    if (iterations < 100_000) {
+      err.println("--iterations must be a whole number of at least 100000");
+      return INVALID;
+    }
+    String password;
+    try {
+      password = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    } catch (java.io.IOException e) {
+      password = null;
+    }
+    if (password == null || password.isEmpty()) {
+      err.println("no password on standard input");
+      return INVALID;
+    }
+    out.println(PasswordHash.create(password.toCharArray(), iterations));
+    return OK;
   }
 
   private int benchStore(Map<String, String> options) {

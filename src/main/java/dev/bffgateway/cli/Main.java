@@ -6,7 +6,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    int code = new Cli(System.out, System.err, System::getenv).execute(args);
+    int code = new Cli(System.in, System.out, System.err, System::getenv).execute(args);
     if (code != Cli.RUNNING) {
       System.exit(code);
     }

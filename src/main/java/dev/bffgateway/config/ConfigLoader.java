@@ -78,9 +78,11 @@ public final class ConfigLoader {
     TokensConfig tokens = tokens(root.object("tokens"));
     RefreshTokensConfig refreshTokens = refreshTokens(root.object("refreshTokens"));
     StoreConfig store = store(root.object("store"), dataDir);
+    CookiesConfig cookies = cookies(root.object("cookies"));
+    CredentialsConfig credentials = credentials(root.object("credentials"));
     List<RouteConfig> routes = routes(root);
     root.rejectUnknownKeys();
-    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, routes);
+    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, routes);
   }
 
   private ServerConfig server(ObjectReader in) {
@@ -134,6 +136,7 @@ public final class ConfigLoader {
     int leeway = in.integer("clockLeewaySeconds", 30, 0, 300);
     int cacheSize = in.integer("verifiedCacheSize", 10_000, 0, 10_000_000);
     int jwksMaxAge = in.integer("jwksMaxAgeSeconds", 300, 0, 86_400);
+    boolean accessTokenInBody = in.bool("accessTokenInBody", true);
     List<KeyConfig> keys = new ArrayList<>();
     List<ObjectReader> entries = in.objects("keys");
     for (int i = 0; i < entries.size(); i++) {
@@ -146,7 +149,7 @@ public final class ConfigLoader {
       in.error("keys", "more than one key is marked \"signing\": mark one");
     }
     in.rejectUnknownKeys();
-    return new TokensConfig(issuer, audience, ttl, leeway, cacheSize, jwksMaxAge, List.copyOf(keys));
+    return new TokensConfig(issuer, audience, ttl, leeway, cacheSize, jwksMaxAge, accessTokenInBody, List.copyOf(keys));
   }
 
   private static RefreshTokensConfig refreshTokens(ObjectReader in) {
@@ -185,6 +188,90 @@ public final class ConfigLoader {
     int purge = in.integer("purgeIntervalSeconds", 300, 1, 86_400);
     in.rejectUnknownKeys();
     return new StoreConfig(type, sqlitePath, url, prefix, purge);
+  }
+
+  private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
+
+  private static CookiesConfig cookies(ObjectReader in) {
+    boolean hostPrefix = in.bool("hostPrefix", false);
+    String prefix = hostPrefix ? "__Host-" : "";
+    String accessToken = cookieName(in, "accessToken", "ss-tok");
+    String refreshToken = cookieName(in, "refreshToken", "ss-reftok");
+    String session = cookieName(in, "session", "ss-id");
+    String secureName = in.string("secure", "always");
+    CookiesConfig.Secure secure = switch (secureName) {
+      case "always" -> CookiesConfig.Secure.ALWAYS;
+      case "auto" -> CookiesConfig.Secure.AUTO;
+      default -> {
+        in.error("secure", "\"" + secureName + "\" is not one of always, auto");
+        yield CookiesConfig.Secure.ALWAYS;
+      }
+    };
+    String sameSite = in.string("sameSite", "Lax");
+    if (!sameSite.equals("Lax") && !sameSite.equals("Strict")) {
+      in.error("sameSite", "\"" + sameSite + "\" is not one of Lax, Strict");
+    }
+    String domain = in.string("domain", null);
+    if (hostPrefix && domain != null) {
+      in.error("hostPrefix", "__Host- cookies cannot have a Domain: remove cookies.domain or cookies.hostPrefix");
+    }
+    if (hostPrefix && secure != CookiesConfig.Secure.ALWAYS) {
+      in.error("hostPrefix", "__Host- cookies must be Secure: set cookies.secure to always");
+    }
+    boolean refreshTokenCookie = in.bool("refreshTokenCookie", true);
+    in.rejectUnknownKeys();
+    return new CookiesConfig(prefix + accessToken, prefix + refreshToken, prefix + session, secure, sameSite, domain, refreshTokenCookie);
+  }
+
+  private static String cookieName(ObjectReader in, String key, String fallback) {
+    String name = in.string(key, fallback);
+    if (!COOKIE_NAME.matcher(name).matches()) {
+      in.error(key, "\"" + name + "\" is not a valid cookie name");
+    }
+    return name;
+  }
+
+  private static CredentialsConfig credentials(ObjectReader in) {
+    String typeName = in.string("type", "users");
+    CredentialsConfig.Type type = switch (typeName) {
+      case "users" -> CredentialsConfig.Type.USERS;
+      case "http" -> CredentialsConfig.Type.HTTP;
+      default -> {
+        in.error("type", "\"" + typeName + "\" is not one of users, http");
+        yield CredentialsConfig.Type.USERS;
+      }
+    };
+    Path usersFile = Path.of(in.string("usersFile", "conf/users.json"));
+    if (type == CredentialsConfig.Type.USERS && !Files.isReadable(usersFile)) {
+      in.error("usersFile", "\"" + usersFile + "\" is not a readable file");
+    }
+    CredentialsConfig.Http http = null;
+    ObjectReader httpIn = in.object("http");
+    if (type == CredentialsConfig.Type.HTTP) {
+      String url = httpUrl(httpIn, "url", true);
+      String userUrl = httpUrl(httpIn, "userUrl", false);
+      int timeoutMs = httpIn.integer("timeoutMs", 5_000, 1, 120_000);
+      ObjectReader fieldsIn = httpIn.object("fields");
+      Map<String, String> fields = new HashMap<>();
+      for (String field : List.of("id", "userName", "displayName", "email", "roles", "permissions", "disabled")) {
+        fields.put(field, fieldsIn.string(field, field));
+      }
+      fieldsIn.rejectUnknownKeys();
+      http = new CredentialsConfig.Http(url, userUrl, timeoutMs, Map.copyOf(fields));
+    }
+    httpIn.rejectUnknownKeys();
+    int maxFailures = in.integer("maxFailures", 5, 1, 1_000);
+    int window = in.integer("failureWindowSeconds", 900, 1, 86_400);
+    in.rejectUnknownKeys();
+    return new CredentialsConfig(type, usersFile, http, maxFailures, window);
+  }
+
+  private static String httpUrl(ObjectReader in, String key, boolean required) {
+    String url = required ? in.requiredString(key) : in.string(key, null);
+    if (url != null && !(url.startsWith("http://") || url.startsWith("https://"))) {
+      in.error(key, "\"" + url + "\" is not an http(s) URL");
+    }
+    return url;
   }
 
   private static List<String> audience(ObjectReader in) {

@@ -5,5 +5,6 @@ import java.util.List;
 
 /** The whole configuration, parsed and validated once; immutable. */
 public record GatewayConfig(Path dataDir, ServerConfig server, ProxyConfig proxy, TokensConfig tokens,
-                            RefreshTokensConfig refreshTokens, StoreConfig store, List<RouteConfig> routes) {
+                            RefreshTokensConfig refreshTokens, StoreConfig store, CookiesConfig cookies,
+                            CredentialsConfig credentials, List<RouteConfig> routes) {
 }

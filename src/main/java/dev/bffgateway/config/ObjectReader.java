@@ -11,32 +11,32 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Reads one JSON object of the configuration, recording every problem with its JSON path instead of
+ * Reads one JSON object of the configuration (or of a data file such as users.json), recording every problem with its JSON path instead of
  * stopping at the first, and reporting the keys nobody asked for (typos must not be silently ignored).
  * Numbers and booleans may also be written as strings, since {@code ${ENV}} substitution yields strings.
  */
-final class ObjectReader {
+public final class ObjectReader {
   private final JsonObject json;
   private final String path;
   private final List<String> errors;
   private final Set<String> known = new HashSet<>();
 
-  ObjectReader(JsonObject json, String path, List<String> errors) {
+  public ObjectReader(JsonObject json, String path, List<String> errors) {
     this.json = json;
     this.path = path;
     this.errors = errors;
   }
 
-  String path() {
+  public String path() {
     return path;
   }
 
-  String pathOf(String key) {
+  public String pathOf(String key) {
     return JsonPath.child(path, key);
   }
 
   /** Records an error, one per path: a value whose substitution already failed is not also reported as invalid. */
-  void error(String key, String message) {
+  public void error(String key, String message) {
     String prefix = pathOf(key) + ": ";
     if (errors.stream().noneMatch(error -> error.startsWith(prefix))) {
       errors.add(prefix + message);
@@ -44,24 +44,24 @@ final class ObjectReader {
   }
 
   /** Whether key is present (marks it as known). */
-  boolean has(String key) {
+  public boolean has(String key) {
     return hasValue(key);
   }
 
-  boolean isArray(String key) {
+  public boolean isArray(String key) {
     return value(key) instanceof JsonArray;
   }
 
-  int errorCount() {
+  public int errorCount() {
     return errors.size();
   }
 
-  String string(String key, String fallback) {
+  public String string(String key, String fallback) {
     return read(key, fallback, "must be a string", value -> value instanceof String text ? text : null);
   }
 
   /** A string that must be present and not blank; null (with an error recorded) otherwise. */
-  String requiredString(String key) {
+  public String requiredString(String key) {
     if (!hasValue(key)) {
       error(key, "is required");
       return null;
@@ -74,7 +74,7 @@ final class ObjectReader {
     return value;
   }
 
-  long number(String key, long fallback, long min, long max) {
+  public long number(String key, long fallback, long min, long max) {
     Long parsed = read(key, null, "must be a whole number", ObjectReader::asLong);
     if (parsed == null) {
       return fallback;
@@ -86,11 +86,11 @@ final class ObjectReader {
     return parsed;
   }
 
-  int integer(String key, int fallback, int min, int max) {
+  public int integer(String key, int fallback, int min, int max) {
     return (int) number(key, fallback, min, max);
   }
 
-  boolean bool(String key, boolean fallback) {
+  public boolean bool(String key, boolean fallback) {
     return read(key, fallback, "must be true or false", ObjectReader::asBoolean);
   }
 
@@ -129,7 +129,7 @@ final class ObjectReader {
   }
 
   /** The nested object at key; an empty one when absent, so defaults apply. */
-  ObjectReader object(String key) {
+  public ObjectReader object(String key) {
     Object value = value(key);
     if (value != null && !(value instanceof JsonObject)) {
       error(key, "must be an object, not " + describe(value));
@@ -139,11 +139,11 @@ final class ObjectReader {
   }
 
   /** The nested object at key, or null when absent. */
-  ObjectReader optionalObject(String key) {
+  public ObjectReader optionalObject(String key) {
     return hasValue(key) ? object(key) : null;
   }
 
-  List<ObjectReader> objects(String key) {
+  public List<ObjectReader> objects(String key) {
     List<ObjectReader> readers = new ArrayList<>();
     JsonArray array = array(key);
     for (int i = 0; i < array.size(); i++) {
@@ -159,7 +159,7 @@ final class ObjectReader {
   }
 
   /** Strings of an array; null when the key is absent. */
-  List<String> strings(String key) {
+  public List<String> strings(String key) {
     if (!hasValue(key)) {
       return null;
     }
@@ -177,7 +177,7 @@ final class ObjectReader {
   }
 
   /** Records every key of this object that no reader asked for. Call after reading all of them. */
-  void rejectUnknownKeys() {
+  public void rejectUnknownKeys() {
     Set<String> unknown = new TreeSet<>(json.fieldNames());
     unknown.removeAll(known);
     for (String key : unknown) {

@@ -9,7 +9,24 @@ import java.util.List;
 public final class ReservedPaths {
   public static final String HEALTH = "/health";
   public static final String WELL_KNOWN = "/.well-known";
-  public static final List<String> ALL = List.of(HEALTH, WELL_KNOWN);
+  /** ServiceStack's auth routes: Authenticate, its providers, logout. */
+  public static final String AUTH = "/auth";
+  /** ServiceStack's GetAccessToken route. */
+  public static final String ACCESS_TOKEN = "/access-token";
+  /** Where ServiceStack's service clients send a DTO: {@code /api/{Dto}} and {@code /json/reply/{Dto}}. */
+  public static final List<String> DTO_PREFIXES = List.of("/api/", "/json/reply/");
+  public static final List<String> DTOS = List.of("Authenticate", "GetAccessToken");
+  public static final List<String> ALL = all();
+
+  private static List<String> all() {
+    List<String> all = new java.util.ArrayList<>(List.of(HEALTH, WELL_KNOWN, AUTH, ACCESS_TOKEN));
+    for (String prefix : DTO_PREFIXES) {
+      for (String dto : DTOS) {
+        all.add(prefix + dto);
+      }
+    }
+    return List.copyOf(all);
+  }
 
   private ReservedPaths() {
   }

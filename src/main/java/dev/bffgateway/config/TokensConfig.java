@@ -8,7 +8,8 @@ import java.util.List;
  * @param audience             empty for tokens without {@code aud}
  * @param keys                 empty: the gateway generates an ES256 key under the data directory and reuses it
  * @param verifiedCacheSize    verified tokens remembered per event loop, so the hot path verifies each once
+ * @param accessTokenInBody    whether sign-in and refresh put the access token in the JSON body (besides the cookie)
  */
 public record TokensConfig(String issuer, List<String> audience, int accessTokenTtlSeconds, int clockLeewaySeconds,
-                           int verifiedCacheSize, int jwksMaxAgeSeconds, List<KeyConfig> keys) {
+                           int verifiedCacheSize, int jwksMaxAgeSeconds, boolean accessTokenInBody, List<KeyConfig> keys) {
 }

@@ -115,6 +115,12 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
+  public synchronized Future<Void> revokeFamilyOf(String token) {
+    Token entry = tokens.get(OpaqueTokens.hash(token));
+    return entry == null ? Future.succeededFuture() : revokeFamily(entry.familyId);
+  }
+
+  @Override
   public synchronized Future<Void> revokeSubject(String subject) {
     for (String id : familiesBySubject.getOrDefault(subject, Set.of())) {
       Family family = families.get(id);

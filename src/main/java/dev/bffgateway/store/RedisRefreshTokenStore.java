@@ -85,6 +85,16 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     return 0
     """);
 
+  private static final Script REVOKE_FAMILY_OF = new Script("""
+    -- KEYS: token. ARGV: now, prefix
+    local family = redis.call('HGET', KEYS[1], 'fam')
+    if family then
+      local fkey = ARGV[2] .. 'f:' .. family
+      if redis.call('EXISTS', fkey) == 1 then redis.call('HSETNX', fkey, 'revoked', ARGV[1]) end
+    end
+    return 0
+    """);
+
   private static final Script FAMILIES = new Script("""
     -- KEYS: subject set. ARGV: now, prefix. Returns id, created, last, client for each active family.
     local out = {}
@@ -171,6 +181,11 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
   @Override
   public Future<Void> revokeFamily(String familyId) {
     return run(REVOKE_FAMILY, List.of(prefix + "f:" + familyId), List.of(Long.toString(policy.now()))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> revokeFamilyOf(String token) {
+    return run(REVOKE_FAMILY_OF, List.of(prefix + "t:" + OpaqueTokens.hash(token)), List.of(Long.toString(policy.now()), prefix)).mapEmpty();
   }
 
   @Override

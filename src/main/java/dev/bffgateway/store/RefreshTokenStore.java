@@ -30,6 +30,9 @@ public interface RefreshTokenStore {
 
   Future<Void> revokeFamily(String familyId);
 
+  /** Logout: revokes the family the token belongs to, whether it is the current token or an older one. */
+  Future<Void> revokeFamilyOf(String token);
+
   /** Log out everywhere: revokes every family of the subject. */
   Future<Void> revokeSubject(String subject);
 

@@ -232,6 +232,14 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
+  public Future<Void> revokeFamilyOf(String token) {
+    return write(c -> {
+      revoke(c, "id = (SELECT family_id FROM refresh_tokens WHERE hash = ?)", OpaqueTokens.hash(token), policy.now());
+      return null;
+    });
+  }
+
+  @Override
   public Future<Void> revokeSubject(String subject) {
     return write(c -> {
       revoke(c, "subject = ?", subject, policy.now());

@@ -18,14 +18,33 @@ public final class ErrorResponses {
   }
 
   public static Buffer body(int status, String message) {
+    return body(errorCode(status), message, new JsonArray());
+  }
+
+  /** A validation failure as ServiceStack reports it: the first field error's code and message on top. */
+  public static Buffer validationBody(JsonArray fieldErrors) {
+    JsonObject first = fieldErrors.getJsonObject(0);
+    return body(first.getString("errorCode"), first.getString("message"), fieldErrors);
+  }
+
+  /** One entry of {@code errors[]}. */
+  public static JsonObject fieldError(String errorCode, String fieldName, String message) {
+    return new JsonObject().put("errorCode", errorCode).put("fieldName", fieldName).put("message", message);
+  }
+
+  private static Buffer body(String errorCode, String message, JsonArray errors) {
     JsonObject responseStatus = new JsonObject()
-      .put("errorCode", errorCode(status))
+      .put("errorCode", errorCode)
       .put("message", message)
-      .put("errors", new JsonArray());
+      .put("errors", errors);
     return new JsonObject().put("responseStatus", responseStatus).toBuffer();
   }
 
   public static Future<Void> send(HttpServerResponse response, int status, String message) {
+    return send(response, status, body(status, message));
+  }
+
+  public static Future<Void> send(HttpServerResponse response, int status, Buffer body) {
     if (response.headWritten()) {
       // Too late for a clean error: the status line is gone. Cut the exchange instead of corrupting it.
       response.reset();
@@ -33,7 +52,7 @@ public final class ErrorResponses {
     }
     return response.setStatusCode(status)
       .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-      .end(body(status, message));
+      .end(body);
   }
 
   /** ServiceStack's error codes are the names of .NET's HttpStatusCode values. */

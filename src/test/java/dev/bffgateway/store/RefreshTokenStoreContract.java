@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,6 +134,18 @@ abstract class RefreshTokenStoreContract {
   }
 
   @Test
+  void logoutRevokesTheFamilyOfAnyOfItsTokens() {
+    IssuedRefreshToken laptop = store.issue("42", null, ALICE, "laptop").await();
+    IssuedRefreshToken phone = store.issue("42", null, ALICE, "phone").await();
+    Rotation rotated = store.rotate(laptop.token()).await();
+    store.revokeFamilyOf(laptop.token()).await();
+    store.revokeFamilyOf("unknown-token").await();
+
+    assertEquals(Outcome.REVOKED, store.rotate(rotated.newToken()).await().outcome());
+    assertEquals(Outcome.ROTATED, store.rotate(phone.token()).await().outcome());
+  }
+
+  @Test
   void revokingASubjectLogsOutEverywhereButNobodyElse() {
     IssuedRefreshToken laptop = store.issue("42", null, ALICE, "laptop").await();
     IssuedRefreshToken phone = store.issue("42", null, ALICE, "phone").await();
@@ -227,9 +238,5 @@ abstract class RefreshTokenStoreContract {
   @Test
   void answersPing() {
     store.ping().await();
-  }
-
-  static <T> Function<T, T> identity() {
-    return t -> t;
   }
 }

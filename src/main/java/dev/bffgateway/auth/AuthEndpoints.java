@@ -1,0 +1,408 @@
+package dev.bffgateway.auth;
+
+import dev.bffgateway.config.ReservedPaths;
+import dev.bffgateway.credentials.CredentialVerifier;
+import dev.bffgateway.credentials.UserAccount;
+import dev.bffgateway.credentials.VerifierUnavailableException;
+import dev.bffgateway.store.IssuedRefreshToken;
+import dev.bffgateway.store.RefreshRecord;
+import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.Rotation;
+import dev.bffgateway.store.StoreUnavailableException;
+import dev.bffgateway.token.AccessTokenIssuer;
+import dev.bffgateway.token.TokenRejection;
+import dev.bffgateway.token.VerifiedToken;
+import dev.bffgateway.token.VerifiedTokenCache;
+import dev.bffgateway.web.ErrorResponses;
+import dev.bffgateway.web.GatewayCookies;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * ServiceStack's JWT auth endpoints: {@code Authenticate} (sign in, current user, logout) and
+ * {@code GetAccessToken} (refresh), each at its ServiceStack route and at {@code /api/{Dto}} and
+ * {@code /json/reply/{Dto}}. The browser gets the access token in the JSON body and in {@code ss-tok}, the
+ * refresh token in the HttpOnly {@code ss-reftok}. Nothing in the store changes on an error.
+ */
+public final class AuthEndpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthEndpoints.class);
+  private static final String INVALID_CREDENTIALS = "Invalid Username or Password";
+  private static final String INVALID_REFRESH_TOKEN = "Refresh token is invalid";
+  private static final int RETRY_AFTER_SECONDS = 5;
+
+  /** Everything these endpoints need, built once. */
+  public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer,
+                             GatewayCookies cookies, boolean accessTokenInBody, long accessTokenTtlSeconds,
+                             int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock) {
+  }
+
+  private final Dependencies deps;
+  private final VerifiedTokenCache verified;
+
+  /** @param verified this event loop's verified-token cache */
+  public AuthEndpoints(Dependencies deps, VerifiedTokenCache verified) {
+    this.deps = deps;
+    this.verified = verified;
+  }
+
+  public void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.maxBodyBytes()).setMergeFormAttributes(false);
+    router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
+    router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
+    router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);
+
+    router.route(ReservedPaths.AUTH + "/logout").method(HttpMethod.GET).method(HttpMethod.POST).handler(body).handler(this::logout);
+    router.get(ReservedPaths.AUTH).handler(this::currentUser);
+    router.post(ReservedPaths.AUTH).handler(body).handler(ctx -> authenticate(ctx, null));
+    router.post(ReservedPaths.AUTH + "/:provider").handler(body).handler(ctx -> authenticate(ctx, ctx.pathParam("provider")));
+    router.post(ReservedPaths.ACCESS_TOKEN).handler(body).handler(this::accessToken);
+    for (String prefix : ReservedPaths.DTO_PREFIXES) {
+      router.route(prefix + "*").handler(AuthEndpoints::noStore);
+      router.get(prefix + "Authenticate").handler(this::currentUser);
+      router.post(prefix + "Authenticate").handler(body).handler(ctx -> authenticate(ctx, null));
+      router.post(prefix + "GetAccessToken").handler(body).handler(this::accessToken);
+    }
+  }
+
+  /** Tokens must never sit in a shared or browser cache. */
+  private static void noStore(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("pragma", "no-cache");
+    ctx.next();
+  }
+
+  // ---- Authenticate ----
+
+  private void authenticate(RoutingContext ctx, String pathProvider) {
+    JsonObject dto;
+    try {
+      dto = Dto.read(ctx);
+    } catch (Dto.BadRequest e) {
+      ErrorResponses.send(ctx.response(), 400, e.getMessage());
+      return;
+    }
+    String provider = pathProvider != null ? pathProvider : Optional.ofNullable(Dto.text(dto, "provider")).orElse("credentials");
+    switch (provider.toLowerCase(Locale.ROOT)) {
+      case "credentials" -> signIn(ctx, dto);
+      case "logout" -> logout(ctx);
+      default -> ErrorResponses.send(ctx.response(), 404, "No configuration was added for OAuth provider '" + provider + "'");
+    }
+  }
+
+  private void signIn(RoutingContext ctx, JsonObject dto) {
+    String userName = Dto.text(dto, "userName");
+    String password = Dto.text(dto, "password");
+    JsonArray missing = new JsonArray();
+    if (userName == null || userName.isBlank()) {
+      missing.add(ErrorResponses.fieldError("NotEmpty", "UserName", "'User Name' must not be empty."));
+    }
+    if (password == null || password.isEmpty()) {
+      missing.add(ErrorResponses.fieldError("NotEmpty", "Password", "'Password' must not be empty."));
+    }
+    if (!missing.isEmpty()) {
+      ErrorResponses.send(ctx.response(), 400, ErrorResponses.validationBody(missing));
+      return;
+    }
+    HttpServerRequest request = ctx.request();
+    String throttleKey = userName.trim().toLowerCase(Locale.ROOT) + "|" + clientAddress(request);
+    deps.store().failures(throttleKey)
+      .compose(failures -> {
+        if (failures >= deps.maxFailures()) {
+          throw new Throttled();
+        }
+        return deps.credentials().verify(userName.trim(), password);
+      })
+      .compose(account -> account.isEmpty()
+        ? deps.store().recordFailure(throttleKey, deps.failureWindow()).compose(count -> Future.<SignedIn>failedFuture(new BadCredentials()))
+        : deps.store().clearFailures(throttleKey)
+          .compose(cleared -> deps.store().issue(account.get().id(), null, account.get().snapshot(), ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT))))
+          .map(refresh -> new SignedIn(account.get(), refresh)))
+      .onSuccess(signedIn -> respondSignedIn(ctx, signedIn.account(), signedIn.refresh(), Dto.meta(dto)))
+      .onFailure(failure -> fail(ctx, failure));
+  }
+
+  private record SignedIn(UserAccount account, IssuedRefreshToken refresh) {
+  }
+
+  private void respondSignedIn(RoutingContext ctx, UserAccount account, IssuedRefreshToken refresh, JsonObject meta) {
+    AccessTokenIssuer.Issued access = deps.issuer().issue(account.identity());
+    JsonObject body = userBody(account.id(), account.userName(), account.displayName(), account.roles(), account.permissions());
+    if (deps.accessTokenInBody()) {
+      body.put("bearerToken", access.token());
+    }
+    HttpServerResponse response = ctx.response();
+    response.addCookie(deps.cookies().accessToken(access.token(), deps.accessTokenTtlSeconds(), ctx.request()));
+    if (deps.cookies().refreshTokenInCookie()) {
+      response.addCookie(deps.cookies().refreshToken(refresh.token(), secondsUntil(refresh.expiresAt()), ctx.request()));
+      response.putHeader("x-cookies", deps.cookies().accessTokenName() + "," + deps.cookies().refreshTokenName());
+    } else {
+      body.put("refreshToken", refresh.token()).put("refreshTokenExpiry", Instant.ofEpochMilli(refresh.expiresAt()).toString());
+      response.putHeader("x-cookies", deps.cookies().accessTokenName());
+    }
+    if (meta != null) {
+      body.put("meta", meta);
+    }
+    json(response, body);
+  }
+
+  private void currentUser(RoutingContext ctx) {
+    String token = accessTokenOf(ctx.request());
+    if (token == null) {
+      ErrorResponses.send(ctx.response().putHeader("www-authenticate", "Bearer"), 401, "Not Authenticated");
+      return;
+    }
+    try {
+      VerifiedToken user = verified.verify(token);
+      JsonObject claims = user.claims();
+      json(ctx.response(), userBody(user.subject(), claims.getString("preferred_username"), claims.getString("name"),
+        user.roles(), user.permissions()));
+    } catch (TokenRejection rejection) {
+      LOG.debug("current user: token rejected ({})", rejection.reason());
+      ErrorResponses.send(ctx.response().putHeader("www-authenticate", "Bearer error=\"invalid_token\""), 401,
+        rejection.clientMessage());
+    }
+  }
+
+  /** {@code Authorization: Bearer} first, else the access-token cookie. */
+  private String accessTokenOf(HttpServerRequest request) {
+    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String token = authorization.substring(7).trim();
+      return token.isEmpty() ? null : token;
+    }
+    return GatewayCookies.read(request, deps.cookies().accessTokenName());
+  }
+
+  // ---- GetAccessToken ----
+
+  private void accessToken(RoutingContext ctx) {
+    JsonObject dto;
+    try {
+      dto = Dto.read(ctx);
+    } catch (Dto.BadRequest e) {
+      ErrorResponses.send(ctx.response(), 400, e.getMessage());
+      return;
+    }
+    String fromBody = Dto.text(dto, "refreshToken");
+    String token = fromBody != null && !fromBody.isEmpty() ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
+    if (token == null) {
+      refreshRefused(ctx);
+      return;
+    }
+    deps.store().rotate(token).onComplete(rotated -> {
+      if (rotated.failed()) {
+        fail(ctx, rotated.cause());
+        return;
+      }
+      Rotation rotation = rotated.result();
+      if (!rotation.outcome().refreshes()) {
+        LOG.debug("refresh refused: {}", rotation.outcome());
+        refreshRefused(ctx);
+        return;
+      }
+      if (rotation.newToken() != null && deps.cookies().refreshTokenInCookie()) {
+        // Set before anything else can fail: the old token is spent, so the browser must get its successor even
+        // with an error, or its next refresh would look like reuse and end the session.
+        ctx.response().addCookie(deps.cookies().refreshToken(rotation.newToken(), secondsUntil(rotation.record().expiresAt()), ctx.request()));
+      }
+      currentAccount(rotation.record()).onComplete(found -> {
+        if (found.failed()) {
+          fail(ctx, found.cause());
+        } else if (found.result().isEmpty()) {
+          // Deleted or disabled since sign-in: the family ends here.
+          deps.store().revokeFamily(rotation.record().familyId()).onComplete(revoked -> refreshRefused(ctx));
+        } else {
+          respondRefreshed(ctx, found.result().get(), rotation, Dto.meta(dto));
+        }
+      });
+    });
+  }
+
+  /** Re-reads the user, so a disabled user cannot refresh and changed roles reach the next token. */
+  private Future<Optional<UserAccount>> currentAccount(RefreshRecord record) {
+    return deps.credentials().lookup(UserAccount.fromSnapshot(record.user()));
+  }
+
+  private void respondRefreshed(RoutingContext ctx, UserAccount account, Rotation rotation, JsonObject meta) {
+    AccessTokenIssuer.Issued access = deps.issuer().issue(account.identity());
+    HttpServerResponse response = ctx.response();
+    response.addCookie(deps.cookies().accessToken(access.token(), deps.accessTokenTtlSeconds(), ctx.request()));
+    JsonObject body = new JsonObject();
+    if (deps.accessTokenInBody()) {
+      body.put("accessToken", access.token());
+    }
+    if (rotation.newToken() != null && !deps.cookies().refreshTokenInCookie()) {
+      body.put("refreshToken", rotation.newToken())
+        .put("refreshTokenExpiry", Instant.ofEpochMilli(rotation.record().expiresAt()).toString());
+    }
+    if (meta != null) {
+      body.put("meta", meta);
+    }
+    json(response, body);
+  }
+
+  private void refreshRefused(RoutingContext ctx) {
+    clearCookies(ctx);
+    ErrorResponses.send(ctx.response(), 401, INVALID_REFRESH_TOKEN);
+  }
+
+  // ---- Logout ----
+
+  private void logout(RoutingContext ctx) {
+    String fromBody = ctx.request().method() == HttpMethod.POST ? bodyRefreshToken(ctx) : null;
+    String token = fromBody != null ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
+    // Cookies go whatever happens: the browser is logged out even when the store cannot be reached.
+    clearCookies(ctx);
+    Future<Void> revoked = token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token);
+    revoked.onSuccess(done -> json(ctx.response(), new JsonObject())).onFailure(failure -> fail(ctx, failure));
+  }
+
+  private static String bodyRefreshToken(RoutingContext ctx) {
+    try {
+      return Dto.text(Dto.read(ctx), "refreshToken");
+    } catch (Dto.BadRequest e) {
+      return null;
+    }
+  }
+
+  private void clearCookies(RoutingContext ctx) {
+    deps.cookies().cleared(ctx.request()).forEach(ctx.response()::addCookie);
+  }
+
+  // ---- shared ----
+
+  private static JsonObject userBody(String userId, String userName, String displayName, java.util.List<String> roles,
+                                     java.util.List<String> permissions) {
+    JsonObject body = new JsonObject().put("userId", userId);
+    if (userName != null) {
+      body.put("userName", userName);
+    }
+    if (displayName != null) {
+      body.put("displayName", displayName);
+    }
+    return body.put("roles", new JsonArray(roles)).put("permissions", new JsonArray(permissions));
+  }
+
+  private long secondsUntil(long epochMillis) {
+    return Math.max(0, (epochMillis - deps.clock().millis()) / 1000);
+  }
+
+  private static String clientAddress(HttpServerRequest request) {
+    return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+  }
+
+  private static void json(HttpServerResponse response, JsonObject body) {
+    response.putHeader(HttpHeaders.CONTENT_TYPE, ErrorResponses.JSON).end(body.toBuffer());
+  }
+
+  private void fail(RoutingContext ctx, Throwable failure) {
+    HttpServerResponse response = ctx.response();
+    if (failure instanceof BadCredentials) {
+      ErrorResponses.send(response, 401, INVALID_CREDENTIALS);
+    } else if (failure instanceof Throttled) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(deps.failureWindow().toSeconds()));
+      ErrorResponses.send(response, 429, "Too many failed sign-ins; try again later");
+    } else if (failure instanceof StoreUnavailableException) {
+      LOG.warn("store unavailable: {}", failure.getMessage());
+      response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+      ErrorResponses.send(response, 503, "The session store is unavailable; try again shortly");
+    } else if (failure instanceof VerifierUnavailableException unavailable) {
+      LOG.warn("credential verifier unavailable: {}", failure.getMessage());
+      ErrorResponses.send(response, unavailable.timedOut() ? 504 : 502, "The credentials service is unavailable");
+    } else {
+      LOG.error("auth endpoint failed", failure);
+      ErrorResponses.send(response, 500, "The gateway could not handle the request");
+    }
+  }
+
+  private static final class BadCredentials extends RuntimeException {
+    BadCredentials() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final class Throttled extends RuntimeException {
+    Throttled() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** Request DTOs: JSON or a form post, property names matched case-insensitively as ServiceStack does. */
+  static final class Dto {
+    static final class BadRequest extends Exception {
+      BadRequest(String message) {
+        super(message, null, false, false);
+      }
+    }
+
+    private Dto() {
+    }
+
+    static JsonObject read(RoutingContext ctx) throws BadRequest {
+      if (ctx.body() == null || ctx.body().length() <= 0) {
+        return new JsonObject();
+      }
+      String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+      String mediaType = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
+      if (mediaType.equals("application/json")) {
+        try {
+          JsonObject json = ctx.body().asJsonObject();
+          if (json == null) {
+            throw new BadRequest("The request body must be a JSON object");
+          }
+          return json;
+        } catch (DecodeException | ClassCastException e) {
+          throw new BadRequest("The request body is not valid JSON");
+        }
+      }
+      if (mediaType.equals("application/x-www-form-urlencoded")) {
+        JsonObject form = new JsonObject();
+        MultiMap attributes = ctx.request().formAttributes();
+        for (String name : attributes.names()) {
+          form.put(name, attributes.get(name));
+        }
+        return form;
+      }
+      throw new BadRequest("Send the request as application/json or application/x-www-form-urlencoded");
+    }
+
+    static String text(JsonObject dto, String name) {
+      Object value = field(dto, name);
+      return value instanceof String text ? text : null;
+    }
+
+    static JsonObject meta(JsonObject dto) {
+      return field(dto, "meta") instanceof JsonObject meta ? meta : null;
+    }
+
+    private static Object field(JsonObject dto, String name) {
+      Object exact = dto.getValue(name);
+      if (exact != null) {
+        return exact;
+      }
+      for (String key : dto.fieldNames()) {
+        if (key.equalsIgnoreCase(name)) {
+          return dto.getValue(key);
+        }
+      }
+      return null;
+    }
+  }
+}

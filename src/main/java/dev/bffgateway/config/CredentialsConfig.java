@@ -1,0 +1,24 @@
+package dev.bffgateway.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * How sign-ins are checked, and how repeated failures are slowed down.
+ *
+ * @param usersFile the users file (type users)
+ * @param http      the login API (type http); null otherwise
+ */
+public record CredentialsConfig(Type type, Path usersFile, Http http, int maxFailures, int failureWindowSeconds) {
+  public enum Type { USERS, HTTP }
+
+  /**
+   * An existing API's login.
+   *
+   * @param userUrl  GET to re-read a user at refresh, with {userId} and {userName} placeholders; null to keep the
+   *                 user as it was at sign-in
+   * @param fields   where each user field is in the API's JSON (dotted paths)
+   */
+  public record Http(String url, String userUrl, int timeoutMs, Map<String, String> fields) {
+  }
+}

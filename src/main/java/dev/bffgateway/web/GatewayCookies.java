@@ -1,0 +1,107 @@
+package dev.bffgateway.web;
+
+import dev.bffgateway.config.CookiesConfig;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * Writes the gateway's cookies with the configured attributes (always HttpOnly, {@code Path=/}) and reads them
+ * leniently: junk pairs are skipped, an empty value counts as absent, and a cookie sent twice is used not at
+ * all, since picking one of two would let a planted cookie win.
+ */
+public final class GatewayCookies {
+  private final CookiesConfig config;
+  private final CookieSameSite sameSite;
+
+  public GatewayCookies(CookiesConfig config) {
+    this.config = config;
+    this.sameSite = config.sameSite().equals("Strict") ? CookieSameSite.STRICT : CookieSameSite.LAX;
+  }
+
+  public String accessTokenName() {
+    return config.accessToken();
+  }
+
+  public String refreshTokenName() {
+    return config.refreshToken();
+  }
+
+  public String sessionName() {
+    return config.session();
+  }
+
+  public boolean refreshTokenInCookie() {
+    return config.refreshTokenCookie();
+  }
+
+  public Cookie accessToken(String token, long maxAgeSeconds, HttpServerRequest request) {
+    return cookie(config.accessToken(), token, maxAgeSeconds, request);
+  }
+
+  public Cookie refreshToken(String token, long maxAgeSeconds, HttpServerRequest request) {
+    return cookie(config.refreshToken(), token, maxAgeSeconds, request);
+  }
+
+  /** Expired, empty copies of all three cookies: what logout and a failed refresh send. */
+  public List<Cookie> cleared(HttpServerRequest request) {
+    return List.of(cookie(config.accessToken(), "", 0, request), cookie(config.refreshToken(), "", 0, request),
+      cookie(config.session(), "", 0, request));
+  }
+
+  private Cookie cookie(String name, String value, long maxAgeSeconds, HttpServerRequest request) {
+    Cookie cookie = Cookie.cookie(name, value)
+      .setPath("/")
+      .setHttpOnly(true)
+      .setSecure(secure(request))
+      .setSameSite(sameSite)
+      .setMaxAge(maxAgeSeconds);
+    if (config.domain() != null) {
+      cookie.setDomain(config.domain());
+    }
+    return cookie;
+  }
+
+  /** "auto" drops Secure only for plain-http requests from this machine: local development, nothing else. */
+  private boolean secure(HttpServerRequest request) {
+    return config.secure() == CookiesConfig.Secure.ALWAYS || request.isSSL() || !fromLoopback(request.remoteAddress());
+  }
+
+  private static boolean fromLoopback(SocketAddress address) {
+    if (address == null || address.hostAddress() == null) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(address.hostAddress()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** The value of the named cookie, or null when it is absent, empty or sent more than once. */
+  public static String read(HttpServerRequest request, String name) {
+    String found = null;
+    for (String header : request.headers().getAll("cookie")) {
+      for (String pair : header.split(";")) {
+        int equals = pair.indexOf('=');
+        if (equals <= 0 || !pair.substring(0, equals).trim().equals(name)) {
+          continue;
+        }
+        if (found != null) {
+          return null;
+        }
+        String value = pair.substring(equals + 1).trim();
+        if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+          value = value.substring(1, value.length() - 1);
+        }
+        found = value;
+      }
+    }
+    return found == null || found.isEmpty() ? null : found;
+  }
+}
