@@ -108,6 +108,15 @@ class CliTest {
     assertEquals(Cli.INVALID, cli.execute("run", "--conf", file.toString()));
   }
 
+  @Test
+  void hashPasswordReadsStandardInput() {
+    assertEquals(Cli.OK, cli.execute("hash-password", "--iterations", "100000"));
+    String hash = stdout().trim();
+    assertTrue(hash.startsWith("$pbkdf2-sha256$i=100000$"), hash);
+    assertTrue(dev.bffgateway.credentials.PasswordHash.parse(hash).matches("correct horse battery staple".toCharArray()));
+    assertEquals(Cli.INVALID, cli.execute("hash-password", "--iterations", "10"));
+  }
+
   private String stdout() {
     return out.toString(StandardCharsets.UTF_8);
   }

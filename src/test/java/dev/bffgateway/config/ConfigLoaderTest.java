@@ -115,6 +115,41 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void validatesCookiesCredentialsStoreAndRefreshTokens() {
+    String file = """
+      { "cookies": { "secure": "sometimes", "sameSite": "None", "hostPrefix": true, "domain": "example.com", "accessToken": "ss tok" },
+        "credentials": { "type": "http", "http": { "url": "ftp://x", "fields": { "id": "uid", "nick": "n" } }, "maxFailures": 0 },
+        "store": { "type": "redis", "redis": { "keyPrefix": "x:" } },
+        "refreshTokens": { "ttlSeconds": 7200, "maxLifetimeSeconds": 3600 } }
+      """;
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(file));
+    assertEquals(Set.of(
+      "cookies.secure: \"sometimes\" is not one of always, auto",
+      "cookies.sameSite: \"None\" is not one of Lax, Strict",
+      "cookies.hostPrefix: __Host- cookies cannot have a Domain: remove cookies.domain or cookies.hostPrefix",
+      "cookies.accessToken: \"ss tok\" is not a valid cookie name",
+      "credentials.http.url: \"ftp://x\" is not an http(s) URL",
+      "credentials.http.fields.nick: unknown key",
+      "credentials.maxFailures: 0 is out of range (1 to 1000)",
+      "store.redis.url: is required",
+      "refreshTokens.maxLifetimeSeconds: 3600 is shorter than ttlSeconds (7200)"), Set.copyOf(e.errors()), String.join("\n", e.errors()));
+  }
+
+  @Test
+  void cookieAndCredentialDefaults() throws ConfigException {
+    GatewayConfig config = NO_ENV.parse("{}");
+    assertEquals(new CookiesConfig("ss-tok", "ss-reftok", "ss-id", CookiesConfig.Secure.ALWAYS, "Lax", null, true), config.cookies());
+    assertEquals(CredentialsConfig.Type.USERS, config.credentials().type());
+    assertEquals(Path.of("conf/users.json"), config.credentials().usersFile());
+    assertEquals(5, config.credentials().maxFailures());
+    assertEquals(900, config.credentials().failureWindowSeconds());
+    assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10), config.refreshTokens());
+    assertEquals(StoreConfig.Type.SQLITE, config.store().type());
+    assertEquals(Path.of("data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
+    assertTrue(config.tokens().accessTokenInBody());
+  }
+
+  @Test
   void reportsDuplicateIdsAndPaths() {
     String file = """
       { "routes": [

@@ -40,4 +40,8 @@ public final class TestGateway {
   public static Future<Gateway> start(Vertx vertx, JsonObject json) {
     return Gateway.start(vertx, parse(json));
   }
+
+  public static Future<Gateway> start(Vertx vertx, JsonObject json, java.time.Clock clock) {
+    return Gateway.start(vertx, parse(json), clock);
+  }
 }
