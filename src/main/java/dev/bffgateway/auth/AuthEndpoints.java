@@ -5,7 +5,6 @@ import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.UserAccount;
 import dev.bffgateway.credentials.VerifierUnavailableException;
 import dev.bffgateway.store.IssuedRefreshToken;
-import dev.bffgateway.store.RefreshRecord;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Rotation;
 import dev.bffgateway.store.StoreUnavailableException;
@@ -56,11 +55,13 @@ public final class AuthEndpoints {
 
   private final Dependencies deps;
   private final VerifiedTokenCache verified;
+  private final Refresher refresher;
 
   /** @param verified this event loop's verified-token cache */
   public AuthEndpoints(Dependencies deps, VerifiedTokenCache verified) {
     this.deps = deps;
     this.verified = verified;
+    this.refresher = new Refresher(deps.store(), deps.credentials(), deps.issuer());
   }
 
   public void mount(Router router) {
@@ -206,42 +207,32 @@ public final class AuthEndpoints {
       refreshRefused(ctx);
       return;
     }
-    deps.store().rotate(token).onComplete(rotated -> {
-      if (rotated.failed()) {
-        fail(ctx, rotated.cause());
-        return;
-      }
-      Rotation rotation = rotated.result();
-      if (!rotation.outcome().refreshes()) {
-        LOG.debug("refresh refused: {}", rotation.outcome());
+    refresher.refresh(token).onComplete(refreshed -> {
+      if (refreshed.succeeded() && refreshed.result() == null) {
         refreshRefused(ctx);
-        return;
-      }
-      if (rotation.newToken() != null && deps.cookies().refreshTokenInCookie()) {
-        // Set before anything else can fail: the old token is spent, so the browser must get its successor even
-        // with an error, or its next refresh would look like reuse and end the session.
-        ctx.response().addCookie(deps.cookies().refreshToken(rotation.newToken(), secondsUntil(rotation.record().expiresAt()), ctx.request()));
-      }
-      currentAccount(rotation.record()).onComplete(found -> {
-        if (found.failed()) {
-          fail(ctx, found.cause());
-        } else if (found.result().isEmpty()) {
-          // Deleted or disabled since sign-in: the family ends here.
-          deps.store().revokeFamily(rotation.record().familyId()).onComplete(revoked -> refreshRefused(ctx));
-        } else {
-          respondRefreshed(ctx, found.result().get(), rotation, Dto.meta(dto));
+      } else if (refreshed.succeeded()) {
+        respondRefreshed(ctx, refreshed.result(), Dto.meta(dto));
+      } else {
+        Throwable failure = refreshed.cause();
+        if (failure instanceof Refresher.FailedAfterRotation spent) {
+          setSuccessorCookie(ctx, spent.rotation());
+          failure = spent.getCause();
         }
-      });
+        fail(ctx, failure);
+      }
     });
   }
 
-  /** Re-reads the user, so a disabled user cannot refresh and changed roles reach the next token. */
-  private Future<Optional<UserAccount>> currentAccount(RefreshRecord record) {
-    return deps.credentials().lookup(UserAccount.fromSnapshot(record.user()));
+  private void setSuccessorCookie(RoutingContext ctx, Rotation rotation) {
+    if (rotation.newToken() != null && deps.cookies().refreshTokenInCookie()) {
+      ctx.response().addCookie(deps.cookies().refreshToken(rotation.newToken(), secondsUntil(rotation.record().expiresAt()), ctx.request()));
+    }
   }
 
-  private void respondRefreshed(RoutingContext ctx, UserAccount account, Rotation rotation, JsonObject meta) {
-    AccessTokenIssuer.Issued access = deps.issuer().issue(account.identity());
+  private void respondRefreshed(RoutingContext ctx, Refresher.Refreshed refreshed, JsonObject meta) {
+    Rotation rotation = refreshed.rotation();
+    AccessTokenIssuer.Issued access = refreshed.access();
+    setSuccessorCookie(ctx, rotation);
     HttpServerResponse response = ctx.response();
     response.addCookie(deps.cookies().accessToken(access.token(), deps.accessTokenTtlSeconds(), ctx.request()));
     JsonObject body = new JsonObject();

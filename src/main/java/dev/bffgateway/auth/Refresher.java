@@ -1,0 +1,67 @@
+package dev.bffgateway.auth;
+
+import dev.bffgateway.credentials.CredentialVerifier;
+import dev.bffgateway.credentials.UserAccount;
+import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.Rotation;
+import dev.bffgateway.token.AccessTokenIssuer;
+import io.vertx.core.Future;
+
+/**
+ * Trades a refresh token for a new access token: rotates it through the store, re-reads the user (a disabled
+ * or deleted user's family ends here; changed roles reach the new token), and mints the access token. Used by
+ * the GetAccessToken endpoint and by the transparent refresh on proxied routes.
+ */
+public final class Refresher {
+  /**
+   * A successful refresh.
+   *
+   * @param rotation ROTATED (with the successor refresh token) or GRACE (without)
+   */
+  public record Refreshed(Rotation rotation, UserAccount account, AccessTokenIssuer.Issued access) {
+  }
+
+  /**
+   * A fault after the token was already rotated. The old token is spent, so the caller must still hand the
+   * successor to the browser, or its next refresh would look like reuse and end the session.
+   */
+  public static final class FailedAfterRotation extends RuntimeException {
+    private final Rotation rotation;
+
+    FailedAfterRotation(Rotation rotation, Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.rotation = rotation;
+    }
+
+    public Rotation rotation() {
+      return rotation;
+    }
+  }
+
+  private final RefreshTokenStore store;
+  private final CredentialVerifier credentials;
+  private final AccessTokenIssuer issuer;
+
+  public Refresher(RefreshTokenStore store, CredentialVerifier credentials, AccessTokenIssuer issuer) {
+    this.store = store;
+    this.credentials = credentials;
+    this.issuer = issuer;
+  }
+
+  /** Completes with null when the token is refused (expired, revoked, reused, unknown, or its user is gone). */
+  public Future<Refreshed> refresh(String refreshToken) {
+    return store.rotate(refreshToken).compose(rotation -> {
+      if (!rotation.outcome().refreshes()) {
+        return Future.succeededFuture(null);
+      }
+      Future<Refreshed> completed = credentials.lookup(UserAccount.fromSnapshot(rotation.record().user())).compose(found -> {
+        if (found.isEmpty()) {
+          return store.revokeFamily(rotation.record().familyId()).map(revoked -> (Refreshed) null);
+        }
+        return Future.succeededFuture(new Refreshed(rotation, found.get(), issuer.issue(found.get().identity())));
+      });
+      return rotation.newToken() == null ? completed
+        : completed.recover(failure -> Future.failedFuture(new FailedAfterRotation(rotation, failure)));
+    });
+  }
+}
