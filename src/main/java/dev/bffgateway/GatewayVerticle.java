@@ -1,6 +1,12 @@
 package dev.bffgateway;
 
 import dev.bffgateway.auth.AuthEndpoints;
+import dev.bffgateway.auth.Refresher;
+import dev.bffgateway.auth.RequestAuthenticator;
+import dev.bffgateway.proxy.RouteServices;
+import dev.bffgateway.token.VerifiedTokenCache;
+import dev.bffgateway.web.Cors;
+import dev.bffgateway.web.CsrfGuard;
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.RouteConfig;
@@ -57,10 +63,19 @@ final class GatewayVerticle extends VerticleBase {
       .with(new PoolOptions().setHttp1MaxSize(config.proxy().poolSize()))
       .build();
 
-    Router endpoints = gatewayEndpoints();
+    VerifiedTokenCache verified = components.tokens().newCache();
+    GatewayCookies cookies = new GatewayCookies(config.cookies());
+    CsrfGuard csrf = new CsrfGuard(config.csrf());
+    Cors cors = new Cors(config.cors());
+    Refresher refresher = new Refresher(components.store(), components.credentials(), components.tokens().issuer());
+    RequestAuthenticator authenticator = new RequestAuthenticator(verified, refresher, cookies,
+      config.tokens().accessTokenTtlSeconds(), components.clock());
+    RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens());
+
+    Router endpoints = gatewayEndpoints(new AuthEndpoints(authDependencies(cookies, csrf), verified));
     RouteTable.Builder<Handler<HttpServerRequest>> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
-      targets.put(route.path(), new ProxyRoute(route, config.proxy(), client));
+      targets.put(route.path(), new ProxyRoute(route, config.proxy(), client, services));
     }
     for (String reserved : ReservedPaths.ALL) {
       targets.put(reserved, endpoints::handle);
@@ -68,7 +83,7 @@ final class GatewayVerticle extends VerticleBase {
 
     ServerConfig server = config.server();
     return vertx.createHttpServer(serverOptions(server))
-      .requestHandler(new FrontDoor(targets.build()))
+      .requestHandler(new FrontDoor(targets.build(), cors))
       .listen(server.port(), server.host())
       .onSuccess(listening -> onListening.accept(listening.actualPort()))
       .map(HttpServer::actualPort);
@@ -79,11 +94,11 @@ final class GatewayVerticle extends VerticleBase {
     return client == null ? Future.succeededFuture() : client.close();
   }
 
-  private Router gatewayEndpoints() {
+  private Router gatewayEndpoints(AuthEndpoints auth) {
     Router router = Router.router(vertx);
     Health.mount(router, vertx, config, components.store());
     components.tokens().mount(router);
-    new AuthEndpoints(authDependencies(), components.tokens().newCache()).mount(router);
+    auth.mount(router);
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(), 413,
@@ -96,9 +111,9 @@ final class GatewayVerticle extends VerticleBase {
     return router;
   }
 
-  private AuthEndpoints.Dependencies authDependencies() {
+  private AuthEndpoints.Dependencies authDependencies(GatewayCookies cookies, CsrfGuard csrf) {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
-      new GatewayCookies(config.cookies()), config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
+      cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
       config.server().maxBodyBytes(), components.clock());
   }

@@ -12,6 +12,7 @@ import dev.bffgateway.token.AccessTokenIssuer;
 import dev.bffgateway.token.TokenRejection;
 import dev.bffgateway.token.VerifiedToken;
 import dev.bffgateway.token.VerifiedTokenCache;
+import dev.bffgateway.web.CsrfGuard;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.GatewayCookies;
 import io.vertx.core.Future;
@@ -49,7 +50,7 @@ public final class AuthEndpoints {
 
   /** Everything these endpoints need, built once. */
   public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer,
-                             GatewayCookies cookies, boolean accessTokenInBody, long accessTokenTtlSeconds,
+                             GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody, long accessTokenTtlSeconds,
                              int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock) {
   }
 
@@ -69,6 +70,10 @@ public final class AuthEndpoints {
     router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);
+    // Sign-in (login CSRF), refresh and logout act on the browser's cookies: cross-site requests may not.
+    router.post(ReservedPaths.AUTH).handler(this::crossSiteRefused);
+    router.post(ReservedPaths.AUTH + "/*").handler(this::crossSiteRefused);
+    router.post(ReservedPaths.ACCESS_TOKEN).handler(this::crossSiteRefused);
 
     router.route(ReservedPaths.AUTH + "/logout").method(HttpMethod.GET).method(HttpMethod.POST).handler(body).handler(this::logout);
     router.get(ReservedPaths.AUTH).handler(this::currentUser);
@@ -77,9 +82,21 @@ public final class AuthEndpoints {
     router.post(ReservedPaths.ACCESS_TOKEN).handler(body).handler(this::accessToken);
     for (String prefix : ReservedPaths.DTO_PREFIXES) {
       router.route(prefix + "*").handler(AuthEndpoints::noStore);
+      router.post(prefix + "*").handler(this::crossSiteRefused);
       router.get(prefix + "Authenticate").handler(this::currentUser);
       router.post(prefix + "Authenticate").handler(body).handler(ctx -> authenticate(ctx, null));
       router.post(prefix + "GetAccessToken").handler(body).handler(this::accessToken);
+    }
+  }
+
+  /** A request carrying its own Bearer token is not riding on cookies, so it is exempt. */
+  private void crossSiteRefused(RoutingContext ctx) {
+    String refusal = ctx.request().getHeader(HttpHeaders.AUTHORIZATION) != null ? null : deps.csrf().refusal(ctx.request());
+    if (refusal == null) {
+      ctx.next();
+    } else {
+      LOG.debug("CSRF check refused {}: {}", ctx.request().path(), refusal);
+      ErrorResponses.send(ctx.response(), 403, "Cross-site request refused");
     }
   }
 

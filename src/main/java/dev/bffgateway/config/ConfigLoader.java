@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -29,6 +30,7 @@ public final class ConfigLoader {
   private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   // Segments of a canonical route path: RFC 3986 pchar without percent-encoding.
   private static final Pattern ROUTE_PATH = Pattern.compile("/|(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+");
+  private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:\\d{1,5})?|https?://\\[[0-9A-Fa-f:.]+](:\\d{1,5})?");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
   private final Function<String, String> env;
@@ -80,9 +82,11 @@ public final class ConfigLoader {
     StoreConfig store = store(root.object("store"), dataDir);
     CookiesConfig cookies = cookies(root.object("cookies"));
     CredentialsConfig credentials = credentials(root.object("credentials"));
+    CsrfConfig csrf = csrf(root.object("csrf"));
+    CorsConfig cors = cors(root.object("cors"));
     List<RouteConfig> routes = routes(root);
     root.rejectUnknownKeys();
-    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, routes);
+    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, routes);
   }
 
   private ServerConfig server(ObjectReader in) {
@@ -350,11 +354,94 @@ public final class ConfigLoader {
     int timeoutMs = in.integer("timeoutMs", 30_000, 1, 3_600_000);
     AuthMode auth = auth(in);
     boolean websocket = in.bool("websocket", false);
+    List<String> roles = orEmpty(in.strings("roles"));
+    List<String> permissions = orEmpty(in.strings("permissions"));
+    boolean identityHeaders = in.bool("identityHeaders", false);
+    RouteConfig.UpstreamToken upstreamToken = upstreamToken(in.optionalObject("upstreamToken"));
+    if (auth == AuthMode.NONE) {
+      for (String key : List.of("roles", "permissions", "upstreamToken")) {
+        if (in.has(key)) {
+          in.error(key, "needs \"auth\": \"required\" (or \"optional\"); with \"none\" the gateway checks nobody");
+        }
+      }
+      if (identityHeaders) {
+        in.error("identityHeaders", "needs \"auth\": \"required\" or \"optional\"");
+      }
+    }
     in.rejectUnknownKeys();
     if (in.errorCount() > errorsBefore) {
       return null;
     }
-    return new RouteConfig(id, path, upstream, stripPrefix, methods, timeoutMs, auth, websocket);
+    return new RouteConfig(id, path, upstream, stripPrefix, methods, timeoutMs, auth, websocket, roles, permissions,
+      identityHeaders, upstreamToken);
+  }
+
+  private static List<String> orEmpty(List<String> values) {
+    return values == null ? List.of() : List.copyOf(values);
+  }
+
+  private static RouteConfig.UpstreamToken upstreamToken(ObjectReader in) {
+    if (in == null) {
+      return null;
+    }
+    String audience = in.requiredString("audience");
+    int ttl = in.integer("ttlSeconds", 60, 5, 3_600);
+    List<String> claims = in.strings("claims");
+    in.rejectUnknownKeys();
+    return audience == null ? null : new RouteConfig.UpstreamToken(audience, ttl,
+      claims == null ? List.of("sub", "name", "preferred_username", "email", "roles", "perms") : List.copyOf(claims));
+  }
+
+  private static CsrfConfig csrf(ObjectReader in) {
+    Set<String> trusted = origins(in, "trustedOrigins", false);
+    String header = in.string("requireHeader", null);
+    String name = null;
+    String value = null;
+    if (header != null) {
+      int colon = header.indexOf(':');
+      name = (colon < 0 ? header : header.substring(0, colon)).trim();
+      value = colon < 0 ? "" : header.substring(colon + 1).trim();
+      if (!COOKIE_NAME.matcher(name).matches()) {
+        in.error("requireHeader", "\"" + header + "\" must be \"Name: value\", e.g. \"X-CSRF: 1\"");
+      }
+    }
+    in.rejectUnknownKeys();
+    return new CsrfConfig(trusted, name, value);
+  }
+
+  private static CorsConfig cors(ObjectReader in) {
+    boolean credentials = in.bool("allowCredentials", true);
+    Set<String> allowed = origins(in, "allowedOrigins", !credentials);
+    List<String> methods = Optional.ofNullable(in.strings("allowedMethods")).orElse(List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"));
+    List<String> headers = Optional.ofNullable(in.strings("allowedHeaders"))
+      .orElse(List.of("Authorization", "Content-Type", "X-Request-Id", "X-CSRF"));
+    List<String> exposed = new ArrayList<>(Optional.ofNullable(in.strings("exposedHeaders")).orElse(List.of()));
+    for (String always : List.of("X-Cookies", "X-Request-Id")) {
+      if (exposed.stream().noneMatch(always::equalsIgnoreCase)) {
+        exposed.add(always);
+      }
+    }
+    int maxAge = in.integer("maxAgeSeconds", 600, 0, 86_400);
+    in.rejectUnknownKeys();
+    return new CorsConfig(allowed, credentials, List.copyOf(methods), List.copyOf(headers), List.copyOf(exposed), maxAge);
+  }
+
+  /** Exact origins: scheme, host and optional port, nothing else; "*" only where it is safe. */
+  private static Set<String> origins(ObjectReader in, String key, boolean wildcardAllowed) {
+    List<String> values = in.strings(key);
+    Set<String> origins = new LinkedHashSet<>();
+    for (int i = 0; values != null && i < values.size(); i++) {
+      String origin = values.get(i);
+      if (origin.equals("*")) {
+        if (!wildcardAllowed) {
+          in.error(key + "[" + i + "]", "\"*\" cannot be used with credentials: list the exact origins");
+        }
+      } else if (!ORIGIN.matcher(origin).matches()) {
+        in.error(key + "[" + i + "]", "\"" + origin + "\" is not an origin like https://app.example.com (no path, no trailing /)");
+      }
+      origins.add(origin);
+    }
+    return Set.copyOf(origins);
   }
 
   private static boolean isCanonicalPath(String path) {

@@ -1,6 +1,11 @@
 package dev.bffgateway.proxy;
 
+import dev.bffgateway.auth.Refresher;
+import dev.bffgateway.auth.RequestAuthenticator.Authenticated;
+import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.ProxyConfig;
+import dev.bffgateway.credentials.VerifierUnavailableException;
+import dev.bffgateway.store.StoreUnavailableException;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.web.ErrorResponses;
 import io.vertx.core.Handler;
@@ -10,6 +15,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.ProxyOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.stream.Collectors;
 
@@ -18,12 +25,18 @@ import java.util.stream.Collectors;
  * with one small interceptor per concern. Bodies are piped with back-pressure both ways, never buffered.
  */
 public final class ProxyRoute implements Handler<HttpServerRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyRoute.class);
+
   private final RouteConfig route;
   private final HttpProxy proxy;
   private final String allowed;
+  private final RouteServices services;
+  private final UpstreamIdentity identity;
 
-  public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client) {
+  public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client, RouteServices services) {
     this.route = route;
+    this.services = services;
+    this.identity = new UpstreamIdentity(route, services.cookies());
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
     this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(route.websocket()), client)
       .origin(new UpstreamOrigin(route, proxyConfig.connectTimeoutMs()))
@@ -34,6 +47,9 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       .addInterceptor(new UpstreamPath(route), true)
       .addInterceptor(new ForwardedHeaders(route), true)
       .addInterceptor(RequestIdHeader.INSTANCE, true);
+    if (services.cors().enabled()) {
+      proxy.addInterceptor(UpstreamCorsHeaders.INSTANCE, false);
+    }
   }
 
   @Override
@@ -43,6 +59,72 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       ErrorResponses.send(request.response(), 405, "Method " + request.method().name() + " is not allowed on " + route.path());
       return;
     }
+    if (route.auth() == AuthMode.NONE) {
+      identity.anonymous(request);
+      proxy.handle(request);
+      return;
+    }
+    // Held while the user is found (a refresh may need the store); the proxy resumes it when it streams.
+    request.pause();
+    services.authenticator().authenticate(request).onComplete(found -> {
+      if (found.failed()) {
+        refuse(request, found.cause());
+      } else {
+        found.result().cookies().forEach(request.response()::addCookie);
+        authorize(request, found.result());
+      }
+    });
+  }
+
+  private void authorize(HttpServerRequest request, Authenticated caller) {
+    if (caller.user() == null && route.auth() == AuthMode.REQUIRED) {
+      request.response().putHeader("www-authenticate", "Bearer");
+      respond(request, 401, "Not Authenticated");
+      return;
+    }
+    if (caller.user() != null && !caller.user().roles().containsAll(route.roles())) {
+      respond(request, 403, "Invalid Role");
+      return;
+    }
+    if (caller.user() != null && !caller.user().permissions().containsAll(route.permissions())) {
+      respond(request, 403, "Invalid Permission");
+      return;
+    }
+    String csrfRefusal = caller.viaCookie() ? services.csrf().refusal(request) : null;
+    if (csrfRefusal != null) {
+      LOG.debug("route {}: CSRF check refused the request: {}", route.id(), csrfRefusal);
+      respond(request, 403, "Cross-site request refused");
+      return;
+    }
+    identity.apply(request, caller, caller.user() == null ? null : upstreamToken(caller));
     proxy.handle(request);
+  }
+
+  private String upstreamToken(Authenticated caller) {
+    RouteConfig.UpstreamToken minted = route.upstreamToken();
+    return minted == null ? caller.token()
+      : services.upstreamTokens().tokenFor(caller.user(), minted.audience(), minted.ttlSeconds(), minted.claims());
+  }
+
+  /** The store or the credential verifier could not answer a needed refresh: a temporary error, nothing lost. */
+  private void refuse(HttpServerRequest request, Throwable failure) {
+    if (failure instanceof Refresher.FailedAfterRotation spent) {
+      request.response().addCookie(services.authenticator().successor(spent.rotation(), request));
+      failure = spent.getCause();
+    }
+    if (failure instanceof StoreUnavailableException) {
+      request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+      respond(request, 503, "The session store is unavailable; try again shortly");
+    } else if (failure instanceof VerifierUnavailableException unavailable) {
+      respond(request, unavailable.timedOut() ? 504 : 502, "The credentials service is unavailable");
+    } else {
+      LOG.error("route {}: authentication failed", route.id(), failure);
+      respond(request, 500, "The gateway could not handle the request");
+    }
+  }
+
+  private static void respond(HttpServerRequest request, int status, String message) {
+    request.resume();
+    ErrorResponses.send(request.response(), status, message);
   }
 }

@@ -20,6 +20,7 @@ public final class Tokens {
 
   private final TokensConfig config;
   private final TokenVerifier verifier;
+  private final TokenSigner signer;
   private final AccessTokenIssuer issuer;
   private final Buffer jwks;
   private final Clock clock;
@@ -28,7 +29,8 @@ public final class Tokens {
     this.config = config;
     this.clock = clock;
     this.verifier = new TokenVerifier(keys.all(), config.issuer(), config.audience(), config.clockLeewaySeconds(), clock);
-    this.issuer = new AccessTokenIssuer(new TokenSigner(keys.signing()), config, clock);
+    this.signer = new TokenSigner(keys.signing());
+    this.issuer = new AccessTokenIssuer(signer, config, clock);
     this.jwks = jwks(keys).toBuffer();
   }
 
@@ -38,6 +40,11 @@ public final class Tokens {
 
   public AccessTokenIssuer issuer() {
     return issuer;
+  }
+
+  /** Minted upstream tokens for one event loop. */
+  public UpstreamTokens newUpstreamTokens() {
+    return new UpstreamTokens(signer, config.issuer(), clock);
   }
 
   /** A cache for one event loop. */

@@ -56,7 +56,7 @@ class ConfigLoaderTest {
       "routes[2].timeoutMs: 0 is out of range (1 to 3600000)",
       "routes[3].upstream: \"http://h?x=1\" must not have a query, fragment or credentials",
       "routes[4].path: \"/e/../f\" must start with '/', have no empty, '.' or '..' segments, no trailing '/', and no '%', '?' or '#'",
-      "routes[4].auth: \"sometimes\" is not one of none",
+      "routes[4].auth: \"sometimes\" is not one of none, optional, required",
       "routes[4].stripPrefx: unknown key (did you mean \"stripPrefix\"?)",
       "routes[6].path: \"/health/deep\" is under /health, which the gateway serves itself",
       "routes[7]: must be an object, not \"not an object\"",

@@ -1,0 +1,120 @@
+package dev.bffgateway.auth;
+
+import dev.bffgateway.token.TokenRejection;
+import dev.bffgateway.token.VerifiedToken;
+import dev.bffgateway.token.VerifiedTokenCache;
+import dev.bffgateway.web.GatewayCookies;
+import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds the user of a proxied request, as ServiceStack does on {@code [Authenticate]} requests: the
+ * {@code Authorization: Bearer} token first, else the access-token cookie; when neither is valid but the refresh
+ * cookie is, it refreshes transparently. Requests of one event loop carrying the same refresh token share one
+ * refresh (single flight), so a page firing twenty requests at once rotates once; across event loops and
+ * instances the store's GRACE outcome covers the rest. One per event loop.
+ */
+public final class RequestAuthenticator {
+  private static final Logger LOG = LoggerFactory.getLogger(RequestAuthenticator.class);
+
+  /**
+   * Who the request is for.
+   *
+   * @param user      null for an anonymous request
+   * @param token     the verified access token (the refreshed one after a refresh)
+   * @param viaCookie whether the browser's cookies authenticated it, which makes it subject to CSRF checks
+   * @param cookies   Set-Cookie for the response: new tokens after a refresh, expired ones after a refused refresh
+   */
+  public record Authenticated(VerifiedToken user, String token, boolean viaCookie, List<Cookie> cookies) {
+    static final Authenticated ANONYMOUS = new Authenticated(null, null, false, List.of());
+  }
+
+  private final VerifiedTokenCache verified;
+  private final Refresher refresher;
+  private final GatewayCookies cookies;
+  private final long accessTokenTtlSeconds;
+  private final Clock clock;
+  private final Map<String, Future<Refresher.Refreshed>> refreshing = new HashMap<>();
+
+  public RequestAuthenticator(VerifiedTokenCache verified, Refresher refresher, GatewayCookies cookies,
+                              long accessTokenTtlSeconds, Clock clock) {
+    this.verified = verified;
+    this.refresher = refresher;
+    this.cookies = cookies;
+    this.accessTokenTtlSeconds = accessTokenTtlSeconds;
+    this.clock = clock;
+  }
+
+  /** Fails only when a refresh was needed and the store or the credential verifier could not answer. */
+  public Future<Authenticated> authenticate(HttpServerRequest request) {
+    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      Authenticated byHeader = verify(authorization.substring(7).trim(), false);
+      if (byHeader != null) {
+        return Future.succeededFuture(byHeader);
+      }
+    }
+    String cookie = GatewayCookies.read(request, cookies.accessTokenName());
+    if (cookie != null) {
+      Authenticated byCookie = verify(cookie, true);
+      if (byCookie != null) {
+        return Future.succeededFuture(byCookie);
+      }
+    }
+    String refreshToken = GatewayCookies.read(request, cookies.refreshTokenName());
+    return refreshToken == null ? Future.succeededFuture(Authenticated.ANONYMOUS) : refresh(refreshToken, request);
+  }
+
+  private Authenticated verify(String token, boolean viaCookie) {
+    try {
+      return new Authenticated(verified.verify(token), token, viaCookie, List.of());
+    } catch (TokenRejection rejection) {
+      LOG.debug("access token rejected: {}", rejection.reason());
+      return null;
+    }
+  }
+
+  private Future<Authenticated> refresh(String refreshToken, HttpServerRequest request) {
+    Future<Refresher.Refreshed> shared = refreshing.get(refreshToken);
+    if (shared == null) {
+      shared = refresher.refresh(refreshToken);
+      if (!shared.isComplete()) {
+        refreshing.put(refreshToken, shared);
+        shared.onComplete(done -> refreshing.remove(refreshToken));
+      }
+    }
+    return shared.map(refreshed -> {
+      if (refreshed == null) {
+        // Refused: stop the browser sending cookies that can no longer work.
+        return new Authenticated(null, null, true, cookies.cleared(request));
+      }
+      String token = refreshed.access().token();
+      List<Cookie> set = new ArrayList<>(2);
+      set.add(cookies.accessToken(token, accessTokenTtlSeconds, request));
+      if (refreshed.rotation().newToken() != null) {
+        set.add(successor(refreshed.rotation(), request));
+      }
+      try {
+        return new Authenticated(verified.verify(token), token, true, set);
+      } catch (TokenRejection impossible) {
+        throw new IllegalStateException("a token the gateway just signed does not verify: " + impossible.reason(), impossible);
+      }
+    });
+  }
+
+  /** The Set-Cookie that hands a rotated family's new refresh token to the browser. */
+  public Cookie successor(dev.bffgateway.store.Rotation rotation, HttpServerRequest request) {
+    long seconds = Math.max(0, (rotation.record().expiresAt() - clock.millis()) / 1000);
+    return cookies.refreshToken(rotation.newToken(), seconds, request);
+  }
+}
