@@ -150,6 +150,49 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void validatesRoutePoliciesCsrfAndCors() {
+    String file = """
+      { "routes": [
+          { "id": "a", "path": "/a", "upstream": "http://h", "roles": ["Admin"], "identityHeaders": true },
+          { "id": "b", "path": "/b", "upstream": "http://h", "auth": "required", "upstreamToken": { "ttlSeconds": 1 } } ],
+        "csrf": { "trustedOrigins": ["https://app.example.com/", "https://ok.example.com"], "requireHeader": "X CSRF" },
+        "cors": { "allowedOrigins": ["*", "app.example.com"] } }
+      """;
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(file));
+    assertEquals(Set.of(
+      "routes[0].roles: needs \"auth\": \"required\" (or \"optional\"); with \"none\" the gateway checks nobody",
+      "routes[0].identityHeaders: needs \"auth\": \"required\" or \"optional\"",
+      "routes[1].upstreamToken.audience: is required",
+      "routes[1].upstreamToken.ttlSeconds: 1 is out of range (5 to 3600)",
+      "csrf.trustedOrigins[0]: \"https://app.example.com/\" is not an origin like https://app.example.com (no path, no trailing /)",
+      "csrf.requireHeader: \"X CSRF\" must be \"Name: value\", e.g. \"X-CSRF: 1\"",
+      "cors.allowedOrigins[0]: \"*\" cannot be used with credentials: list the exact origins",
+      "cors.allowedOrigins[1]: \"app.example.com\" is not an origin like https://app.example.com (no path, no trailing /)"),
+      Set.copyOf(e.errors()), String.join("\n", e.errors()));
+  }
+
+  @Test
+  void readsRoutePoliciesCsrfAndCors() throws ConfigException {
+    GatewayConfig config = NO_ENV.parse("""
+      { "routes": [ { "id": "o", "path": "/o", "upstream": "http://h", "auth": "required", "roles": ["Admin"],
+                      "permissions": ["orders.write"], "identityHeaders": true,
+                      "upstreamToken": { "audience": "orders-api" } } ],
+        "csrf": { "trustedOrigins": ["https://app.example.com"], "requireHeader": "X-CSRF: 1" },
+        "cors": { "allowedOrigins": ["https://app.example.com"], "exposedHeaders": ["X-Total"] } }
+      """);
+    RouteConfig route = config.routes().get(0);
+    assertEquals(AuthMode.REQUIRED, route.auth());
+    assertEquals(List.of("Admin"), route.roles());
+    assertEquals(List.of("orders.write"), route.permissions());
+    assertTrue(route.identityHeaders());
+    assertEquals(new RouteConfig.UpstreamToken("orders-api", 60, List.of("sub", "name", "preferred_username", "email", "roles", "perms")),
+      route.upstreamToken());
+    assertEquals(new CsrfConfig(Set.of("https://app.example.com"), "X-CSRF", "1"), config.csrf());
+    assertEquals(List.of("X-Total", "X-Cookies", "X-Request-Id"), config.cors().exposedHeaders());
+    assertTrue(config.cors().allowCredentials());
+  }
+
+  @Test
   void reportsDuplicateIdsAndPaths() {
     String file = """
       { "routes": [
