@@ -71,8 +71,9 @@ public final class AuthEndpoints {
     router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);
     // Sign-in (login CSRF), refresh and logout act on the browser's cookies: cross-site requests may not.
+    router.route(ReservedPaths.AUTH + "/logout").handler(this::crossSiteRefused);
     router.post(ReservedPaths.AUTH).handler(this::crossSiteRefused);
-    router.post(ReservedPaths.AUTH + "/*").handler(this::crossSiteRefused);
+    router.post(ReservedPaths.AUTH + "/:provider").handler(this::crossSiteRefused);
     router.post(ReservedPaths.ACCESS_TOKEN).handler(this::crossSiteRefused);
 
     router.route(ReservedPaths.AUTH + "/logout").method(HttpMethod.GET).method(HttpMethod.POST).handler(body).handler(this::logout);
@@ -91,7 +92,14 @@ public final class AuthEndpoints {
 
   /** A request carrying its own Bearer token is not riding on cookies, so it is exempt. */
   private void crossSiteRefused(RoutingContext ctx) {
-    String refusal = ctx.request().getHeader(HttpHeaders.AUTHORIZATION) != null ? null : deps.csrf().refusal(ctx.request());
+    if (ctx.get("csrf-checked") != null) {
+      ctx.next();
+      return;
+    }
+    ctx.put("csrf-checked", true);
+    // Logout is checked even as a GET: a cross-site link must not end the user's session.
+    boolean actsOnState = ctx.request().method() != HttpMethod.GET || ctx.request().path().endsWith("/logout");
+    String refusal = ctx.request().getHeader(HttpHeaders.AUTHORIZATION) != null ? null : deps.csrf().refusal(ctx.request(), actsOnState);
     if (refusal == null) {
       ctx.next();
     } else {
@@ -276,10 +284,18 @@ public final class AuthEndpoints {
   private void logout(RoutingContext ctx) {
     String fromBody = ctx.request().method() == HttpMethod.POST ? bodyRefreshToken(ctx) : null;
     String token = fromBody != null ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
-    // Cookies go whatever happens: the browser is logged out even when the store cannot be reached.
-    clearCookies(ctx);
     Future<Void> revoked = token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token);
-    revoked.onSuccess(done -> json(ctx.response(), new JsonObject())).onFailure(failure -> fail(ctx, failure));
+    revoked.onSuccess(done -> {
+      clearCookies(ctx);
+      json(ctx.response(), new JsonObject());
+    }).onFailure(failure -> {
+      // The family could not be revoked: drop the access token, but keep the refresh cookie so that the
+      // client's retry (after Retry-After) can still end the family instead of leaving it valid for days.
+      deps.cookies().cleared(ctx.request()).stream()
+        .filter(cookie -> !cookie.getName().equals(deps.cookies().refreshTokenName()))
+        .forEach(ctx.response()::addCookie);
+      fail(ctx, failure);
+    });
   }
 
   private static String bodyRefreshToken(RoutingContext ctx) {
@@ -364,21 +380,23 @@ public final class AuthEndpoints {
     }
 
     static JsonObject read(RoutingContext ctx) throws BadRequest {
-      if (ctx.body() == null || ctx.body().length() <= 0) {
-        return new JsonObject();
-      }
       String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
       String mediaType = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
+      boolean empty = ctx.body() == null || ctx.body().length() <= 0;
+      if (empty && !mediaType.startsWith("multipart/")) {
+        return new JsonObject();
+      }
       if (mediaType.equals("application/json")) {
+        Object json;
         try {
-          JsonObject json = ctx.body().asJsonObject();
-          if (json == null) {
-            throw new BadRequest("The request body must be a JSON object");
-          }
-          return json;
-        } catch (DecodeException | ClassCastException e) {
+          json = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+        } catch (DecodeException e) {
           throw new BadRequest("The request body is not valid JSON");
         }
+        if (!(json instanceof JsonObject object)) {
+          throw new BadRequest("The request body must be a JSON object");
+        }
+        return object;
       }
       if (mediaType.equals("application/x-www-form-urlencoded")) {
         JsonObject form = new JsonObject();
@@ -391,9 +409,10 @@ public final class AuthEndpoints {
       throw new BadRequest("Send the request as application/json or application/x-www-form-urlencoded");
     }
 
+    /** Strings as they are; numbers and booleans as their text, as ServiceStack's binder reads them. */
     static String text(JsonObject dto, String name) {
       Object value = field(dto, name);
-      return value instanceof String text ? text : null;
+      return value instanceof String || value instanceof Number || value instanceof Boolean ? value.toString() : null;
     }
 
     static JsonObject meta(JsonObject dto) {

@@ -171,6 +171,9 @@ public final class Cli {
       if (!config.tokens().keys().isEmpty()) {
         TokenKeys.load(config.tokens(), config.dataDir());
       }
+      if (config.credentials().type() == dev.bffgateway.config.CredentialsConfig.Type.USERS) {
+        dev.bffgateway.credentials.UsersFileVerifier.check(config.credentials().usersFile());
+      }
       out.println(file + ": valid (" + config.routes().size() + " routes)");
       return OK;
     } catch (ConfigException e) {

@@ -246,12 +246,15 @@ public final class ConfigLoader {
       }
     };
     Path usersFile = Path.of(in.string("usersFile", "conf/users.json"));
-    if (type == CredentialsConfig.Type.USERS && !Files.isReadable(usersFile)) {
+    if (type == CredentialsConfig.Type.USERS && !(Files.isRegularFile(usersFile) && Files.isReadable(usersFile))) {
       in.error("usersFile", "\"" + usersFile + "\" is not a readable file");
     }
     CredentialsConfig.Http http = null;
-    ObjectReader httpIn = in.object("http");
-    if (type == CredentialsConfig.Type.HTTP) {
+    ObjectReader httpIn = in.optionalObject("http");
+    if (httpIn == null && type == CredentialsConfig.Type.HTTP) {
+      in.error("http", "is required when type is http");
+    }
+    if (httpIn != null) {
       String url = httpUrl(httpIn, "url", true);
       String userUrl = httpUrl(httpIn, "userUrl", false);
       int timeoutMs = httpIn.integer("timeoutMs", 5_000, 1, 120_000);
@@ -262,8 +265,8 @@ public final class ConfigLoader {
       }
       fieldsIn.rejectUnknownKeys();
       http = new CredentialsConfig.Http(url, userUrl, timeoutMs, Map.copyOf(fields));
+      httpIn.rejectUnknownKeys();
     }
-    httpIn.rejectUnknownKeys();
     int maxFailures = in.integer("maxFailures", 5, 1, 1_000);
     int window = in.integer("failureWindowSeconds", 900, 1, 86_400);
     in.rejectUnknownKeys();

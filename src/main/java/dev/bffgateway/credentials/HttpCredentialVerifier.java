@@ -35,8 +35,10 @@ public final class HttpCredentialVerifier implements CredentialVerifier {
   @Override
   public Future<Optional<UserAccount>> verify(String userName, String password) {
     Buffer body = new JsonObject().put("userName", userName).put("password", password).toBuffer();
-    return call(HttpMethod.POST, config.url(), body)
-      .map(answer -> answer.status / 100 == 2 ? Optional.of(account(answer.json)) : Optional.<UserAccount>empty());
+    return call(HttpMethod.POST, config.url(), body).map(answer -> {
+      UserAccount account = answer.status / 100 == 2 ? account(answer.json) : null;
+      return account == null || account.disabled() ? Optional.<UserAccount>empty() : Optional.of(account);
+    });
   }
 
   /** Without a user URL, the user stays as it was at sign-in until the family ends. */
@@ -46,12 +48,17 @@ public final class HttpCredentialVerifier implements CredentialVerifier {
       return Future.succeededFuture(Optional.of(signedIn));
     }
     String url = config.userUrl()
-      .replace("{userId}", URLEncoder.encode(signedIn.id(), StandardCharsets.UTF_8))
-      .replace("{userName}", URLEncoder.encode(signedIn.userName(), StandardCharsets.UTF_8));
+      .replace("{userId}", pathSegment(signedIn.id()))
+      .replace("{userName}", pathSegment(signedIn.userName()));
     return call(HttpMethod.GET, url, null).map(answer -> {
       UserAccount account = answer.status / 100 == 2 ? account(answer.json) : null;
       return account == null || account.disabled() ? Optional.<UserAccount>empty() : Optional.of(account);
     });
+  }
+
+  /** Percent-encoded for a path: URLEncoder writes form encoding, where a space is '+'. */
+  private static String pathSegment(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private record Answer(int status, JsonObject json) {

@@ -49,6 +49,15 @@ public final class UsersFileVerifier implements CredentialVerifier {
 
   /** Reads and validates the whole file, reporting every error with its path. Blocking. */
   public static UsersFileVerifier load(Path file, WorkerExecutor hashing) throws ConfigException {
+    return new UsersFileVerifier(read(file), hashing);
+  }
+
+  /** Validates the file only, for check-config. Blocking. */
+  public static void check(Path file) throws ConfigException {
+    read(file);
+  }
+
+  private static List<Entry> read(Path file) throws ConfigException {
     JsonObject json;
     try {
       json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
@@ -81,7 +90,7 @@ public final class UsersFileVerifier implements CredentialVerifier {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors.stream().map(error -> file + ": " + error).toList());
     }
-    return new UsersFileVerifier(entries, hashing);
+    return entries;
   }
 
   private static Entry entry(ObjectReader in) {

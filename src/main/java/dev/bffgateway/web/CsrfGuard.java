@@ -26,7 +26,12 @@ public final class CsrfGuard {
   public String refusal(HttpServerRequest request) {
     HttpMethod method = request.method();
     boolean safe = method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS;
-    if (safe && !request.canUpgradeToWebSocket()) {
+    return refusal(request, !safe || request.canUpgradeToWebSocket());
+  }
+
+  /** @param actsOnState whether to check at all: for unsafe methods, and for safe ones that still change state */
+  public String refusal(HttpServerRequest request, boolean actsOnState) {
+    if (!actsOnState) {
       return null;
     }
     if (config.requireHeaderName() != null && !config.requireHeaderValue().equals(request.getHeader(config.requireHeaderName()))) {

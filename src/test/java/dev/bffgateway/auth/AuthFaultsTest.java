@@ -61,7 +61,7 @@ class AuthFaultsTest {
   }
 
   @Test
-  void logoutClearsCookiesEvenWhenTheStoreIsDown(Vertx vertx, @TempDir Path dir) throws Exception {
+  void logoutKeepsTheRefreshCookieForARetryWhenTheStoreIsDown(Vertx vertx, @TempDir Path dir) throws Exception {
     try (RedisServer redis = RedisServer.start(dir)) {
       JsonObject config = TestGateway.config(dir, new JsonArray());
       config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject().put("url", redis.url())));
@@ -70,8 +70,13 @@ class AuthFaultsTest {
       redis.kill();
       Http.Response logout = http.get("/auth/logout", MultiMap.caseInsensitiveMultiMap().add("cookie", "ss-reftok=abc"));
       assertEquals(503, logout.status());
-      assertEquals("0", attribute(setCookie(logout, "ss-reftok"), "Max-Age"));
+      assertEquals("5", logout.header("retry-after"));
+      assertEquals(null, setCookie(logout, "ss-reftok"), "kept, so the retry can still revoke the family");
       assertEquals("0", attribute(setCookie(logout, "ss-tok"), "Max-Age"));
+      redis.startProcess();
+      Http.Response retried = http.get("/auth/logout", MultiMap.caseInsensitiveMultiMap().add("cookie", "ss-reftok=abc"));
+      assertEquals(200, retried.status());
+      assertEquals("0", attribute(setCookie(retried, "ss-reftok"), "Max-Age"));
     }
   }
 }

@@ -204,6 +204,9 @@ class AuthFlowTest {
 
     assertEquals(200, http.send(HttpMethod.POST, "/auth/logout", stolen.headers(), null).await().status(), "idempotent");
     assertEquals(200, http.get("/auth/logout").status(), "without cookies too");
+    Http.Response crossSite = http.get("/auth/logout", MultiMap.caseInsensitiveMultiMap().add("sec-fetch-site", "cross-site")
+      .add("origin", "https://evil.example"));
+    assertEquals(403, crossSite.status(), "a cross-site link cannot log anybody out");
   }
 
   @Test
@@ -277,6 +280,14 @@ class AuthFlowTest {
       Buffer.buffer("{\"userName\": ")).await();
     assertEquals(400, malformed.status());
     assertEquals("The request body is not valid JSON", malformed.json().getJsonObject("responseStatus").getString("message"));
+    Http.Response array = http.send(HttpMethod.POST, "/auth", MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json"),
+      Buffer.buffer("[1, 2]")).await();
+    assertEquals("The request body must be a JSON object", array.json().getJsonObject("responseStatus").getString("message"));
+    Http.Response multipart = http.send(HttpMethod.POST, "/auth", MultiMap.caseInsensitiveMultiMap()
+      .add("content-type", "multipart/form-data; boundary=x"), Buffer.buffer("--x--\r\n")).await();
+    assertEquals(400, multipart.status());
+    assertEquals("Send the request as application/json or application/x-www-form-urlencoded",
+      multipart.json().getJsonObject("responseStatus").getString("message"));
     Http.Response wrongType = http.send(HttpMethod.POST, "/auth", MultiMap.caseInsensitiveMultiMap().add("content-type", "text/plain"),
       Buffer.buffer("userName=alice")).await();
     assertEquals(400, wrongType.status());

@@ -41,7 +41,8 @@ class HttpCredentialsTest {
           JsonObject credentials = body.toJsonObject();
           String password = credentials.getString("password");
           switch (password) {
-            case "secret" -> request.response().end(new JsonObject().put("user", alice.get()).encode());
+            case "secret" -> request.response().end(new JsonObject().put("user", alice.get())
+              .put("disabled", alice.get().getBoolean("disabled", false)).encode());
             case "boom" -> request.response().setStatusCode(500).end("stack trace of the login API");
             case "slow" -> { } // never answers
             default -> request.response().setStatusCode(401).end();
@@ -66,7 +67,7 @@ class HttpCredentialsTest {
       .put("userUrl", base + "/users/{userId}")
       .put("timeoutMs", 300)
       .put("fields", new JsonObject().put("id", "user.uid").put("userName", "user.login").put("displayName", "user.name")
-        .put("email", "user.mail").put("roles", "user.groups"))));
+        .put("email", "user.mail").put("roles", "user.groups").put("disabled", "disabled"))));
     Gateway gateway = TestGateway.start(vertx, config).await();
     http = new Http(vertx.createHttpClient(), gateway.port());
   }
@@ -98,6 +99,12 @@ class HttpCredentialsTest {
     Http.Response slow = signIn("slow");
     assertEquals(504, slow.status());
     assertEquals("GatewayTimeout", slow.json().getJsonObject("responseStatus").getString("errorCode"));
+  }
+
+  @Test
+  void aDisabledUserCannotSignIn() {
+    alice.set(alice.get().copy().put("disabled", true));
+    assertEquals(401, signIn("secret").status());
   }
 
   @Test

@@ -109,6 +109,14 @@ class CliTest {
   }
 
   @Test
+  void checkConfigValidatesTheUsersFile(@TempDir Path dir) throws Exception {
+    Path users = Files.writeString(dir.resolve("users.json"), "{ \"users\": [ { \"userName\": \"a\", \"passwordHash\": \"plain\" } ] }");
+    Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"credentials\": { \"usersFile\": \"" + users + "\" } }");
+    assertEquals(Cli.INVALID, cli.execute("check-config", "--conf", file.toString()));
+    assertTrue(stderr().contains(users + ": users[0].passwordHash: is not a $pbkdf2-sha256$"), stderr());
+  }
+
+  @Test
   void hashPasswordReadsStandardInput() {
     assertEquals(Cli.OK, cli.execute("hash-password", "--iterations", "100000"));
     String hash = stdout().trim();
