@@ -89,10 +89,11 @@ public final class Cli {
     point it at a scratch data directory or Redis database.
     """;
   private static final String DEMO_USAGE = """
-    Usage: bff-gateway demo-backend [--port PORT] [--host HOST]
+    Usage: bff-gateway demo-backend [--port PORT] [--host HOST] [--jwks URL] [--issuer ISSUER]
 
     Starts a backend that answers every request with a JSON echo of its method, path, query and headers
-    (default: 127.0.0.1:9000).
+    (default: 127.0.0.1:9000). With --jwks (the gateway's /.well-known/jwks.json) it also verifies the Bearer
+    token on its own and echoes the verified claims; --issuer is the tokens' iss (default bff-gateway).
     """;
 
   private final java.io.InputStream in;
@@ -123,7 +124,7 @@ public final class Cli {
       case "gen-key" -> withOptions(rest, Set.of("alg", "out"), GEN_KEY_USAGE, this::genKey);
       case "jwks" -> withOptions(rest, Set.of("conf"), JWKS_USAGE, this::jwks);
       case "hash-password" -> withOptions(rest, Set.of("iterations"), HASH_PASSWORD_USAGE, this::hashPassword);
-      case "demo-backend" -> withOptions(rest, Set.of("port", "host"), DEMO_USAGE, this::demoBackend);
+      case "demo-backend" -> withOptions(rest, Set.of("port", "host", "jwks", "issuer"), DEMO_USAGE, this::demoBackend);
       case "bench-store" -> withOptions(rest, Set.of("conf", "live", "seconds", "concurrency"), BENCH_STORE_USAGE, this::benchStore);
       default -> {
         err.println("Unknown command: " + args[0]);
@@ -310,7 +311,8 @@ public final class Cli {
       return INVALID;
     }
     Vertx vertx = newVertx();
-    DemoBackend backend = new DemoBackend(options.getOrDefault("host", "127.0.0.1"), port);
+    DemoBackend backend = new DemoBackend(options.getOrDefault("host", "127.0.0.1"), port, options.get("jwks"),
+      options.getOrDefault("issuer", "bff-gateway"));
     try {
       vertx.deployVerticle(backend).await();
       out.println("demo backend listening on http://" + options.getOrDefault("host", "127.0.0.1") + ":" + backend.actualPort());

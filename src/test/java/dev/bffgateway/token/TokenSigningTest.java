@@ -64,6 +64,19 @@ class TokenSigningTest {
     assertEquals(43, claims.getString("jti").length(), "256 random bits");
   }
 
+  @ParameterizedTest
+  @EnumSource(value = JwsAlgorithm.class, names = {"ES256", "RS256", "EdDSA"})
+  void aBackendVerifiesFromTheJwksAlone(JwsAlgorithm algorithm) throws TokenRejection {
+    TokenKey key = TestKeys.generate(algorithm, null);
+    JsonObject published = new JsonObject(Tokens.jwks(new TokenKeys(List.of(key), key)).encode());
+    List<TokenKey> read = JwkSet.parse(published);
+    assertEquals(1, read.size());
+    assertEquals(key.kid(), read.get(0).kid());
+    assertFalse(read.get(0).canSign());
+    String token = new AccessTokenIssuer(new TokenSigner(key), TestKeys.config(List.of()), clock).issue(ALICE).token();
+    assertEquals("42", new TokenVerifier(read, TestKeys.ISSUER, List.of(), 30, clock).verify(token).subject());
+  }
+
   @Test
   void severalAudiencesAreAnArrayAndEachTokenHasItsOwnJti() throws TokenRejection {
     TokenKey key = TestKeys.generate(JwsAlgorithm.ES256, "k");
