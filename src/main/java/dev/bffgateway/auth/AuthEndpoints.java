@@ -114,14 +114,21 @@ public final class AuthEndpoints {
     ctx.next();
   }
 
+  /** The request's DTO, or null after answering 400. */
+  private static JsonObject dtoOrBadRequest(RoutingContext ctx) {
+    try {
+      return Dto.read(ctx);
+    } catch (Dto.BadRequest e) {
+      ErrorResponses.send(ctx.response(), 400, e.getMessage());
+      return null;
+    }
+  }
+
   // ---- Authenticate ----
 
   private void authenticate(RoutingContext ctx, String pathProvider) {
-    JsonObject dto;
-    try {
-      dto = Dto.read(ctx);
-    } catch (Dto.BadRequest e) {
-      ErrorResponses.send(ctx.response(), 400, e.getMessage());
+    JsonObject dto = dtoOrBadRequest(ctx);
+    if (dto == null) {
       return;
     }
     String provider = pathProvider != null ? pathProvider : Optional.ofNullable(Dto.text(dto, "provider")).orElse("credentials");
@@ -219,11 +226,8 @@ public final class AuthEndpoints {
   // ---- GetAccessToken ----
 
   private void accessToken(RoutingContext ctx) {
-    JsonObject dto;
-    try {
-      dto = Dto.read(ctx);
-    } catch (Dto.BadRequest e) {
-      ErrorResponses.send(ctx.response(), 400, e.getMessage());
+    JsonObject dto = dtoOrBadRequest(ctx);
+    if (dto == null) {
       return;
     }
     String fromBody = Dto.text(dto, "refreshToken");
