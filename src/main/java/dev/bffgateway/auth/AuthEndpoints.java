@@ -90,7 +90,10 @@ public final class AuthEndpoints {
     }
   }
 
-  /** A request carrying its own Bearer token is not riding on cookies, so it is exempt. */
+  /**
+   * Sign-in, refresh and logout are always checked, whatever else the request carries: they set or spend the
+   * browser's cookies. A cross-origin SPA's origin belongs in csrf.trustedOrigins (and cors.allowedOrigins).
+   */
   private void crossSiteRefused(RoutingContext ctx) {
     if (ctx.get("csrf-checked") != null) {
       ctx.next();
@@ -99,7 +102,7 @@ public final class AuthEndpoints {
     ctx.put("csrf-checked", true);
     // Logout is checked even as a GET: a cross-site link must not end the user's session.
     boolean actsOnState = ctx.request().method() != HttpMethod.GET || ctx.request().path().endsWith("/logout");
-    String refusal = ctx.request().getHeader(HttpHeaders.AUTHORIZATION) != null ? null : deps.csrf().refusal(ctx.request(), actsOnState);
+    String refusal = deps.csrf().refusal(ctx.request(), actsOnState);
     if (refusal == null) {
       ctx.next();
     } else {

@@ -84,7 +84,7 @@ public final class ConfigLoader {
     CredentialsConfig credentials = credentials(root.object("credentials"));
     CsrfConfig csrf = csrf(root.object("csrf"));
     CorsConfig cors = cors(root.object("cors"));
-    List<RouteConfig> routes = routes(root);
+    List<RouteConfig> routes = routes(root, tokens.audience());
     root.rejectUnknownKeys();
     return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, routes);
   }
@@ -315,7 +315,7 @@ public final class ConfigLoader {
     return in.errorCount() > errorsBefore ? null : new KeyConfig(id, pem, secret, signing, in.path());
   }
 
-  private List<RouteConfig> routes(ObjectReader root) {
+  private List<RouteConfig> routes(ObjectReader root, List<String> gatewayAudience) {
     List<RouteConfig> routes = new ArrayList<>();
     Map<String, String> pathsSeen = new HashMap<>();
     Map<String, String> idsSeen = new HashMap<>();
@@ -327,6 +327,10 @@ public final class ConfigLoader {
       String firstWithId = idsSeen.putIfAbsent(route.id(), in.path());
       if (firstWithId != null) {
         in.error("id", "\"" + route.id() + "\" is already the id of " + firstWithId);
+      }
+      if (route.upstreamToken() != null && gatewayAudience.contains(route.upstreamToken().audience())) {
+        in.error("upstreamToken", "audience \"" + route.upstreamToken().audience()
+          + "\" is the gateway's own (tokens.audience): the upstream could use its tokens at the gateway");
       }
       String firstWithPath = pathsSeen.putIfAbsent(route.path(), in.path());
       if (firstWithPath != null) {
@@ -361,11 +365,16 @@ public final class ConfigLoader {
     List<String> permissions = orEmpty(in.strings("permissions"));
     boolean identityHeaders = in.bool("identityHeaders", false);
     RouteConfig.UpstreamToken upstreamToken = upstreamToken(in.optionalObject("upstreamToken"));
-    if (auth == AuthMode.NONE) {
-      for (String key : List.of("roles", "permissions", "upstreamToken")) {
+    if (auth != AuthMode.REQUIRED) {
+      for (String key : List.of("roles", "permissions")) {
         if (in.has(key)) {
-          in.error(key, "needs \"auth\": \"required\" (or \"optional\"); with \"none\" the gateway checks nobody");
+          in.error(key, "needs \"auth\": \"required\": otherwise anonymous callers would pass where signed-in ones cannot");
         }
+      }
+    }
+    if (auth == AuthMode.NONE) {
+      if (in.has("upstreamToken")) {
+        in.error("upstreamToken", "needs \"auth\": \"required\" (or \"optional\"); with \"none\" the gateway checks nobody");
       }
       if (identityHeaders) {
         in.error("identityHeaders", "needs \"auth\": \"required\" or \"optional\"");
@@ -404,7 +413,7 @@ public final class ConfigLoader {
       int colon = header.indexOf(':');
       name = (colon < 0 ? header : header.substring(0, colon)).trim();
       value = colon < 0 ? "" : header.substring(colon + 1).trim();
-      if (!COOKIE_NAME.matcher(name).matches()) {
+      if (!COOKIE_NAME.matcher(name).matches() || value.isEmpty()) {
         in.error("requireHeader", "\"" + header + "\" must be \"Name: value\", e.g. \"X-CSRF: 1\"");
       }
     }
@@ -435,12 +444,18 @@ public final class ConfigLoader {
     Set<String> origins = new LinkedHashSet<>();
     for (int i = 0; values != null && i < values.size(); i++) {
       String origin = values.get(i);
+      String where = key + "[" + i + "]";
       if (origin.equals("*")) {
         if (!wildcardAllowed) {
-          in.error(key + "[" + i + "]", "\"*\" cannot be used with credentials: list the exact origins");
+          in.error(where, key.equals("allowedOrigins") ? "\"*\" cannot be used with credentials: list the exact origins"
+            : "\"*\" would trust every site: list the exact origins");
         }
       } else if (!ORIGIN.matcher(origin).matches()) {
-        in.error(key + "[" + i + "]", "\"" + origin + "\" is not an origin like https://app.example.com (no path, no trailing /)");
+        in.error(where, "\"" + origin + "\" is not an origin like https://app.example.com (no path, no trailing /)");
+      } else if (!origin.equals(origin.toLowerCase(Locale.ROOT))) {
+        in.error(where, "\"" + origin + "\" must be lower case, as browsers send it");
+      } else if (origin.startsWith("https://") && origin.endsWith(":443") || origin.startsWith("http://") && origin.endsWith(":80")) {
+        in.error(where, "\"" + origin + "\" must leave out the default port, as browsers do");
       }
       origins.add(origin);
     }

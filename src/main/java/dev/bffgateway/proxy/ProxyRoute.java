@@ -46,7 +46,8 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       .addInterceptor(HopByHopHeaders.INSTANCE, false)
       .addInterceptor(new UpstreamPath(route), true)
       .addInterceptor(new ForwardedHeaders(route), true)
-      .addInterceptor(RequestIdHeader.INSTANCE, true);
+      .addInterceptor(RequestIdHeader.INSTANCE, true)
+      .addInterceptor(GatewayCookiesNoStore.INSTANCE, false);
     if (services.cors().enabled()) {
       proxy.addInterceptor(UpstreamCorsHeaders.INSTANCE, false);
     }
@@ -70,7 +71,7 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       if (found.failed()) {
         refuse(request, found.cause());
       } else {
-        found.result().cookies().forEach(request.response()::addCookie);
+        found.result().cookies().forEach(cookie -> setCookie(request, cookie));
         authorize(request, found.result());
       }
     });
@@ -109,7 +110,7 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
   /** The store or the credential verifier could not answer a needed refresh: a temporary error, nothing lost. */
   private void refuse(HttpServerRequest request, Throwable failure) {
     if (failure instanceof Refresher.FailedAfterRotation spent) {
-      request.response().addCookie(services.authenticator().successor(spent.rotation(), request));
+      setCookie(request, services.authenticator().successor(spent.rotation(), request));
       failure = spent.getCause();
     }
     if (failure instanceof StoreUnavailableException) {
@@ -121,6 +122,11 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       LOG.error("route {}: authentication failed", route.id(), failure);
       respond(request, 500, "The gateway could not handle the request");
     }
+  }
+
+  /** As a header, so {@link GatewayCookiesNoStore} sees that the response carries the gateway's tokens. */
+  private static void setCookie(HttpServerRequest request, io.vertx.core.http.Cookie cookie) {
+    request.response().headers().add(HttpHeaders.SET_COOKIE, cookie.encode());
   }
 
   private static void respond(HttpServerRequest request, int status, String message) {

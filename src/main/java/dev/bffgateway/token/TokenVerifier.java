@@ -141,7 +141,8 @@ public final class TokenVerifier {
     if (!issuer.equals(claims.getValue("iss"))) {
       throw new TokenRejection(Reason.WRONG_ISSUER);
     }
-    if (!audience.isEmpty() && !audienceMatches(claims.getValue("aud"))) {
+    // With no audience configured, a token that names one is meant for someone else (an upstream's minted token).
+    if (audience.isEmpty() ? claims.getValue("aud") != null : !audienceMatches(claims.getValue("aud"))) {
       throw new TokenRejection(Reason.WRONG_AUDIENCE);
     }
     if (!(claims.getValue("sub") instanceof String subject) || subject.isEmpty()) {

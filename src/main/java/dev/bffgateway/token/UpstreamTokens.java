@@ -15,6 +15,7 @@ import java.util.Map;
  */
 public final class UpstreamTokens {
   private static final int MAX_ENTRIES = 10_000;
+  private static final int MIN_LIFETIME_SECONDS = 5;
 
   private record Minted(String token, long expiresAt) {
   }
@@ -32,7 +33,7 @@ public final class UpstreamTokens {
 
   public String tokenFor(VerifiedToken user, String audience, int ttlSeconds, List<String> claims) {
     long now = clock.millis() / 1000;
-    String key = user.subject() + '\n' + audience + '\n' + user.expiresAt();
+    String key = user.subject() + '\n' + audience + '\n' + ttlSeconds + '\n' + claims + '\n' + user.expiresAt();
     Minted cached = minted.get(key);
     if (cached != null && cached.expiresAt() - now > ttlSeconds / 4) {
       return cached.token();
@@ -44,8 +45,9 @@ public final class UpstreamTokens {
         payload.put(claim, value);
       }
     }
-    // Never outlive the user's own token: a logged-out user's minted tokens die with it.
-    long expiresAt = Math.min(now + ttlSeconds, user.expiresAt());
+    // Never outlive the user's own token, so a logged-out user's minted tokens die with it; but a user token in
+    // its leeway still gets a few seconds, enough for this request.
+    long expiresAt = Math.max(Math.min(now + ttlSeconds, user.expiresAt()), now + MIN_LIFETIME_SECONDS);
     payload.put("iss", issuer).put("sub", user.subject()).put("aud", audience).put("iat", now).put("exp", expiresAt)
       .put("jti", OpaqueTokens.generate());
     String token = signer.sign(payload);

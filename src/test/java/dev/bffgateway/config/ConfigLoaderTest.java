@@ -152,20 +152,29 @@ class ConfigLoaderTest {
   @Test
   void validatesRoutePoliciesCsrfAndCors() {
     String file = """
-      { "routes": [
+      { "tokens": { "audience": "gateway" },
+        "routes": [
           { "id": "a", "path": "/a", "upstream": "http://h", "roles": ["Admin"], "identityHeaders": true },
-          { "id": "b", "path": "/b", "upstream": "http://h", "auth": "required", "upstreamToken": { "ttlSeconds": 1 } } ],
-        "csrf": { "trustedOrigins": ["https://app.example.com/", "https://ok.example.com"], "requireHeader": "X CSRF" },
+          { "id": "b", "path": "/b", "upstream": "http://h", "auth": "required", "upstreamToken": { "ttlSeconds": 1 } },
+          { "id": "c", "path": "/c", "upstream": "http://h", "auth": "optional", "permissions": ["x"] },
+          { "id": "d", "path": "/d", "upstream": "http://h", "auth": "required", "upstreamToken": { "audience": "gateway" } } ],
+        "csrf": { "trustedOrigins": ["https://app.example.com/", "https://ok.example.com", "*", "https://App.example.com",
+                                     "https://app.example.com:443"], "requireHeader": "X-CSRF" },
         "cors": { "allowedOrigins": ["*", "app.example.com"] } }
       """;
     ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(file));
     assertEquals(Set.of(
-      "routes[0].roles: needs \"auth\": \"required\" (or \"optional\"); with \"none\" the gateway checks nobody",
+      "routes[0].roles: needs \"auth\": \"required\": otherwise anonymous callers would pass where signed-in ones cannot",
       "routes[0].identityHeaders: needs \"auth\": \"required\" or \"optional\"",
       "routes[1].upstreamToken.audience: is required",
       "routes[1].upstreamToken.ttlSeconds: 1 is out of range (5 to 3600)",
+      "routes[2].permissions: needs \"auth\": \"required\": otherwise anonymous callers would pass where signed-in ones cannot",
+      "routes[3].upstreamToken: audience \"gateway\" is the gateway's own (tokens.audience): the upstream could use its tokens at the gateway",
       "csrf.trustedOrigins[0]: \"https://app.example.com/\" is not an origin like https://app.example.com (no path, no trailing /)",
-      "csrf.requireHeader: \"X CSRF\" must be \"Name: value\", e.g. \"X-CSRF: 1\"",
+      "csrf.trustedOrigins[2]: \"*\" would trust every site: list the exact origins",
+      "csrf.trustedOrigins[3]: \"https://App.example.com\" must be lower case, as browsers send it",
+      "csrf.trustedOrigins[4]: \"https://app.example.com:443\" must leave out the default port, as browsers do",
+      "csrf.requireHeader: \"X-CSRF\" must be \"Name: value\", e.g. \"X-CSRF: 1\"",
       "cors.allowedOrigins[0]: \"*\" cannot be used with credentials: list the exact origins",
       "cors.allowedOrigins[1]: \"app.example.com\" is not an origin like https://app.example.com (no path, no trailing /)"),
       Set.copyOf(e.errors()), String.join("\n", e.errors()));

@@ -62,7 +62,7 @@ class AuthenticatedProxyTest {
     dev.bffgateway.auth.AuthFlowTestSupport.writeUsers(dir);
     upstream = RecordingUpstream.start(vertx).await();
     upstream.handler(request -> upstream.record(request).onSuccess(r -> request.response()
-      .putHeader("access-control-allow-origin", "*").end("ok")));
+      .putHeader("access-control-allow-origin", "*").putHeader("cache-control", "public, max-age=60").end("ok")));
     http = startGateway(new JsonObject());
   }
 
@@ -165,6 +165,9 @@ class AuthenticatedProxyTest {
     assertNotEquals(oldAccess, jar.get("ss-tok"));
     assertNotEquals(oldRefresh, jar.get("ss-reftok"));
     assertEquals("Bearer " + jar.get("ss-tok"), upstream.last().headers().get("authorization"), "the upstream got the new token");
+    assertEquals("no-store", response.header("cache-control"), "a response carrying new tokens is never cached");
+    assertEquals("public, max-age=60", call(HttpMethod.GET, "/api/orders", jar.headers()).header("cache-control"),
+      "without new tokens the upstream's caching stands");
   }
 
   @Test
@@ -210,6 +213,11 @@ class AuthenticatedProxyTest {
     assertEquals("1", claims.getString("sub"));
     assertEquals(claims.getLong("iat") + 60, claims.getLong("exp"));
     assertEquals(new JsonArray().add("Admin"), claims.getJsonArray("roles"));
+
+    int before = upstream.received().size();
+    Http.Response replayed = call(HttpMethod.GET, "/api/x", MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + first));
+    assertEquals(401, replayed.status(), "a token minted for an upstream is not a user token at the gateway");
+    assertEquals(before, upstream.received().size());
   }
 
   @Test
@@ -261,6 +269,8 @@ class AuthenticatedProxyTest {
     assertEquals(403, loginCsrf.status(), "sign-in is covered too");
     assertEquals(403, http.send(HttpMethod.POST, "/access-token", with(with(cookies, "sec-fetch-site", "cross-site"), "origin", "https://evil.example"),
       null).await().status(), "refresh too");
+    assertEquals(403, http.send(HttpMethod.POST, "/access-token", with(with(with(cookies, "sec-fetch-site", "cross-site"), "origin",
+      "https://evil.example"), "authorization", "Basic dXNlcjpwYXNz"), null).await().status(), "an Authorization header does not exempt it");
   }
 
   @Test
