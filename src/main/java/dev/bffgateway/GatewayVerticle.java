@@ -1,12 +1,15 @@
 package dev.bffgateway;
 
+import dev.bffgateway.auth.AccountEndpoints;
 import dev.bffgateway.auth.AuthEndpoints;
 import dev.bffgateway.auth.Refresher;
 import dev.bffgateway.auth.RequestAuthenticator;
+import dev.bffgateway.auth.Revocations;
 import dev.bffgateway.proxy.RouteServices;
 import dev.bffgateway.token.VerifiedTokenCache;
 import dev.bffgateway.web.Cors;
 import dev.bffgateway.web.CsrfGuard;
+import dev.bffgateway.config.AdminConfig;
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.RouteConfig;
@@ -68,17 +71,22 @@ final class GatewayVerticle extends VerticleBase {
     CsrfGuard csrf = new CsrfGuard(config.csrf());
     Cors cors = new Cors(config.cors());
     Refresher refresher = new Refresher(components.store(), components.credentials(), components.tokens().issuer());
-    RequestAuthenticator authenticator = new RequestAuthenticator(verified, refresher, cookies,
+    Revocations revocations = new Revocations(components.store(), config.tokens().revocationCheckSeconds(), components.clock());
+    RequestAuthenticator authenticator = new RequestAuthenticator(verified, revocations, refresher, cookies,
       config.tokens().accessTokenTtlSeconds(), components.clock());
     RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens());
 
-    Router endpoints = gatewayEndpoints(new AuthEndpoints(authDependencies(cookies, csrf), verified));
+    Router endpoints = gatewayEndpoints(new AuthEndpoints(authDependencies(cookies, csrf), verified),
+      new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()));
     RouteTable.Builder<Handler<HttpServerRequest>> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
       targets.put(route.path(), new ProxyRoute(route, config.proxy(), client, services));
     }
     for (String reserved : ReservedPaths.ALL) {
       targets.put(reserved, endpoints::handle);
+    }
+    if (config.admin().enabled()) {
+      targets.put(AdminConfig.PATH, endpoints::handle);
     }
 
     ServerConfig server = config.server();
@@ -94,10 +102,11 @@ final class GatewayVerticle extends VerticleBase {
     return client == null ? Future.succeededFuture() : client.close();
   }
 
-  private Router gatewayEndpoints(AuthEndpoints auth) {
+  private Router gatewayEndpoints(AuthEndpoints auth, AccountEndpoints account) {
     Router router = Router.router(vertx);
     Health.mount(router, vertx, config, components.store());
     components.tokens().mount(router);
+    account.mount(router);
     auth.mount(router);
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));

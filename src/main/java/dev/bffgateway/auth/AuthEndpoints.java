@@ -3,11 +3,9 @@ package dev.bffgateway.auth;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.UserAccount;
-import dev.bffgateway.credentials.VerifierUnavailableException;
 import dev.bffgateway.store.IssuedRefreshToken;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Rotation;
-import dev.bffgateway.store.StoreUnavailableException;
 import dev.bffgateway.token.AccessTokenIssuer;
 import dev.bffgateway.token.TokenRejection;
 import dev.bffgateway.token.VerifiedToken;
@@ -46,7 +44,6 @@ public final class AuthEndpoints {
   private static final Logger LOG = LoggerFactory.getLogger(AuthEndpoints.class);
   private static final String INVALID_CREDENTIALS = "Invalid Username or Password";
   private static final String INVALID_REFRESH_TOKEN = "Refresh token is invalid";
-  private static final int RETRY_AFTER_SECONDS = 5;
 
   /** Everything these endpoints need, built once. */
   public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer,
@@ -291,7 +288,9 @@ public final class AuthEndpoints {
   private void logout(RoutingContext ctx) {
     String fromBody = ctx.request().method() == HttpMethod.POST ? bodyRefreshToken(ctx) : null;
     String token = fromBody != null ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
-    Future<Void> revoked = token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token);
+    Future<Void> revoked = "true".equals(ctx.request().getParam("everywhere"))
+      ? subjectOf(ctx.request(), token).compose(subject -> subject == null ? Future.succeededFuture() : deps.store().revokeSubject(subject))
+      : token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token);
     revoked.onSuccess(done -> {
       clearCookies(ctx);
       json(ctx.response(), new JsonObject());
@@ -302,6 +301,23 @@ public final class AuthEndpoints {
         .filter(cookie -> !cookie.getName().equals(deps.cookies().refreshTokenName()))
         .forEach(ctx.response()::addCookie);
       fail(ctx, failure);
+    });
+  }
+
+  /** Whose sessions "log out everywhere" ends: the refresh token's family's subject, else the access token's. */
+  private Future<String> subjectOf(HttpServerRequest request, String refreshToken) {
+    Future<String> fromFamily = refreshToken == null ? Future.succeededFuture()
+      : deps.store().familyOf(refreshToken).map(family -> family == null ? null : family.subject());
+    return fromFamily.map(subject -> {
+      if (subject != null) {
+        return subject;
+      }
+      String access = accessTokenOf(request);
+      try {
+        return access == null ? null : verified.verify(access).subject();
+      } catch (TokenRejection rejection) {
+        return null;
+      }
     });
   }
 
@@ -350,16 +366,8 @@ public final class AuthEndpoints {
     } else if (failure instanceof Throttled) {
       response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(deps.failureWindow().toSeconds()));
       ErrorResponses.send(response, 429, "Too many failed sign-ins; try again later");
-    } else if (failure instanceof StoreUnavailableException) {
-      LOG.warn("store unavailable: {}", failure.getMessage());
-      response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
-      ErrorResponses.send(response, 503, "The session store is unavailable; try again shortly");
-    } else if (failure instanceof VerifierUnavailableException unavailable) {
-      LOG.warn("credential verifier unavailable: {}", failure.getMessage());
-      ErrorResponses.send(response, unavailable.timedOut() ? 504 : 502, "The credentials service is unavailable");
     } else {
-      LOG.error("auth endpoint failed", failure);
-      ErrorResponses.send(response, 500, "The gateway could not handle the request");
+      Failures.send(response, failure);
     }
   }
 

@@ -37,18 +37,25 @@ public final class RequestAuthenticator {
    */
   public record Authenticated(VerifiedToken user, String token, boolean viaCookie, List<Cookie> cookies) {
     static final Authenticated ANONYMOUS = new Authenticated(null, null, false, List.of());
+
+    /** Adds the Set-Cookie headers a refresh produced, as headers, so proxied responses see them too. */
+    public void applyCookies(io.vertx.core.http.HttpServerResponse response) {
+      cookies.forEach(cookie -> response.headers().add(HttpHeaders.SET_COOKIE, cookie.encode()));
+    }
   }
 
   private final VerifiedTokenCache verified;
+  private final Revocations revocations;
   private final Refresher refresher;
   private final GatewayCookies cookies;
   private final long accessTokenTtlSeconds;
   private final Clock clock;
   private final Map<String, Future<Refresher.Refreshed>> refreshing = new HashMap<>();
 
-  public RequestAuthenticator(VerifiedTokenCache verified, Refresher refresher, GatewayCookies cookies,
-                              long accessTokenTtlSeconds, Clock clock) {
+  public RequestAuthenticator(VerifiedTokenCache verified, Revocations revocations, Refresher refresher,
+                              GatewayCookies cookies, long accessTokenTtlSeconds, Clock clock) {
     this.verified = verified;
+    this.revocations = revocations;
     this.refresher = refresher;
     this.cookies = cookies;
     this.accessTokenTtlSeconds = accessTokenTtlSeconds;
@@ -57,20 +64,23 @@ public final class RequestAuthenticator {
 
   /** Fails only when a refresh was needed and the store or the credential verifier could not answer. */
   public Future<Authenticated> authenticate(HttpServerRequest request) {
+    Authenticated presented = null;
     String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      Authenticated byHeader = verify(authorization.substring(7).trim(), false);
-      if (byHeader != null) {
-        return Future.succeededFuture(byHeader);
-      }
+      presented = verify(authorization.substring(7).trim(), false);
     }
-    String cookie = GatewayCookies.read(request, cookies.accessTokenName());
-    if (cookie != null) {
-      Authenticated byCookie = verify(cookie, true);
-      if (byCookie != null) {
-        return Future.succeededFuture(byCookie);
-      }
+    if (presented == null) {
+      String cookie = GatewayCookies.read(request, cookies.accessTokenName());
+      presented = cookie == null ? null : verify(cookie, true);
     }
+    if (presented == null) {
+      return refreshOrAnonymous(request);
+    }
+    Authenticated valid = presented;
+    return revocations.stillValid(valid.user()).compose(still -> still ? Future.succeededFuture(valid) : refreshOrAnonymous(request));
+  }
+
+  private Future<Authenticated> refreshOrAnonymous(HttpServerRequest request) {
     String refreshToken = GatewayCookies.read(request, cookies.refreshTokenName());
     return refreshToken == null ? Future.succeededFuture(Authenticated.ANONYMOUS) : refresh(refreshToken, request);
   }

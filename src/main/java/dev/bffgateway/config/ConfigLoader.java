@@ -84,9 +84,12 @@ public final class ConfigLoader {
     CredentialsConfig credentials = credentials(root.object("credentials"));
     CsrfConfig csrf = csrf(root.object("csrf"));
     CorsConfig cors = cors(root.object("cors"));
-    List<RouteConfig> routes = routes(root, tokens.audience());
+    ObjectReader adminIn = root.object("admin");
+    AdminConfig admin = new AdminConfig(adminIn.bool("enabled", false), adminIn.string("role", "Admin"));
+    adminIn.rejectUnknownKeys();
+    List<RouteConfig> routes = routes(root, tokens.audience(), admin);
     root.rejectUnknownKeys();
-    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, routes);
+    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, admin, routes);
   }
 
   private ServerConfig server(ObjectReader in) {
@@ -141,6 +144,7 @@ public final class ConfigLoader {
     int cacheSize = in.integer("verifiedCacheSize", 10_000, 0, 10_000_000);
     int jwksMaxAge = in.integer("jwksMaxAgeSeconds", 300, 0, 86_400);
     boolean accessTokenInBody = in.bool("accessTokenInBody", true);
+    int revocationCheck = in.integer("revocationCheckSeconds", 5, 0, 300);
     List<KeyConfig> keys = new ArrayList<>();
     List<ObjectReader> entries = in.objects("keys");
     for (int i = 0; i < entries.size(); i++) {
@@ -153,7 +157,8 @@ public final class ConfigLoader {
       in.error("keys", "more than one key is marked \"signing\": mark one");
     }
     in.rejectUnknownKeys();
-    return new TokensConfig(issuer, audience, ttl, leeway, cacheSize, jwksMaxAge, accessTokenInBody, List.copyOf(keys));
+    return new TokensConfig(issuer, audience, ttl, leeway, cacheSize, jwksMaxAge, accessTokenInBody, revocationCheck,
+      List.copyOf(keys));
   }
 
   private static RefreshTokensConfig refreshTokens(ObjectReader in) {
@@ -315,7 +320,7 @@ public final class ConfigLoader {
     return in.errorCount() > errorsBefore ? null : new KeyConfig(id, pem, secret, signing, in.path());
   }
 
-  private List<RouteConfig> routes(ObjectReader root, List<String> gatewayAudience) {
+  private List<RouteConfig> routes(ObjectReader root, List<String> gatewayAudience, AdminConfig admin) {
     List<RouteConfig> routes = new ArrayList<>();
     Map<String, String> pathsSeen = new HashMap<>();
     Map<String, String> idsSeen = new HashMap<>();
@@ -331,6 +336,9 @@ public final class ConfigLoader {
       if (route.upstreamToken() != null && gatewayAudience.contains(route.upstreamToken().audience())) {
         in.error("upstreamToken", "audience \"" + route.upstreamToken().audience()
           + "\" is the gateway's own (tokens.audience): the upstream could use its tokens at the gateway");
+      }
+      if (admin.enabled() && (route.path().equals(AdminConfig.PATH) || route.path().startsWith(AdminConfig.PATH + "/"))) {
+        in.error("path", "\"" + route.path() + "\" is under /admin, which the gateway serves itself while admin.enabled is true");
       }
       String firstWithPath = pathsSeen.putIfAbsent(route.path(), in.path());
       if (firstWithPath != null) {

@@ -6,5 +6,6 @@ import java.util.List;
 /** The whole configuration, parsed and validated once; immutable. */
 public record GatewayConfig(Path dataDir, ServerConfig server, ProxyConfig proxy, TokensConfig tokens,
                             RefreshTokensConfig refreshTokens, StoreConfig store, CookiesConfig cookies,
-                            CredentialsConfig credentials, CsrfConfig csrf, CorsConfig cors, List<RouteConfig> routes) {
+                            CredentialsConfig credentials, CsrfConfig csrf, CorsConfig cors, AdminConfig admin,
+                            List<RouteConfig> routes) {
 }

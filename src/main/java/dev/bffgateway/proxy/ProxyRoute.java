@@ -1,11 +1,10 @@
 package dev.bffgateway.proxy;
 
+import dev.bffgateway.auth.Failures;
 import dev.bffgateway.auth.Refresher;
 import dev.bffgateway.auth.RequestAuthenticator.Authenticated;
 import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.ProxyConfig;
-import dev.bffgateway.credentials.VerifierUnavailableException;
-import dev.bffgateway.store.StoreUnavailableException;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.web.ErrorResponses;
 import io.vertx.core.Handler;
@@ -71,7 +70,7 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       if (found.failed()) {
         refuse(request, found.cause());
       } else {
-        found.result().cookies().forEach(cookie -> setCookie(request, cookie));
+        found.result().applyCookies(request.response());
         authorize(request, found.result());
       }
     });
@@ -110,23 +109,12 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
   /** The store or the credential verifier could not answer a needed refresh: a temporary error, nothing lost. */
   private void refuse(HttpServerRequest request, Throwable failure) {
     if (failure instanceof Refresher.FailedAfterRotation spent) {
-      setCookie(request, services.authenticator().successor(spent.rotation(), request));
+      // As a header, like every gateway cookie on a proxied route, so GatewayCookiesNoStore sees it.
+      request.response().headers().add(HttpHeaders.SET_COOKIE, services.authenticator().successor(spent.rotation(), request).encode());
       failure = spent.getCause();
     }
-    if (failure instanceof StoreUnavailableException) {
-      request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-      respond(request, 503, "The session store is unavailable; try again shortly");
-    } else if (failure instanceof VerifierUnavailableException unavailable) {
-      respond(request, unavailable.timedOut() ? 504 : 502, "The credentials service is unavailable");
-    } else {
-      LOG.error("route {}: authentication failed", route.id(), failure);
-      respond(request, 500, "The gateway could not handle the request");
-    }
-  }
-
-  /** As a header, so {@link GatewayCookiesNoStore} sees that the response carries the gateway's tokens. */
-  private static void setCookie(HttpServerRequest request, io.vertx.core.http.Cookie cookie) {
-    request.response().headers().add(HttpHeaders.SET_COOKIE, cookie.encode());
+    request.resume();
+    Failures.send(request.response(), failure);
   }
 
   private static void respond(HttpServerRequest request, int status, String message) {

@@ -55,6 +55,7 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   private final Map<String, Family> families = new HashMap<>();
   private final Map<String, Set<String>> familiesBySubject = new HashMap<>();
   private final Map<String, Failures> failures = new HashMap<>();
+  private final Map<String, Long> revokedBefore = new HashMap<>();
 
   MemoryRefreshTokenStore(RefreshPolicy policy) {
     this.policy = policy;
@@ -121,7 +122,20 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
+  public synchronized Future<Long> revokedBefore(String subject) {
+    return Future.succeededFuture(revokedBefore.getOrDefault(subject, 0L));
+  }
+
+  @Override
+  public synchronized Future<FamilyRef> familyOf(String token) {
+    Token entry = tokens.get(OpaqueTokens.hash(token));
+    Family family = entry == null ? null : families.get(entry.familyId);
+    return Future.succeededFuture(family == null ? null : new FamilyRef(entry.familyId, family.subject));
+  }
+
+  @Override
   public synchronized Future<Void> revokeSubject(String subject) {
+    revokedBefore.put(subject, policy.now());
     for (String id : familiesBySubject.getOrDefault(subject, Set.of())) {
       Family family = families.get(id);
       if (family != null) {

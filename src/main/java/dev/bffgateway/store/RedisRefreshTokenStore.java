@@ -71,7 +71,8 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     """);
 
   private static final Script REVOKE_SUBJECT = new Script("""
-    -- KEYS: subject set. ARGV: now, prefix
+    -- KEYS: subject set, subject revocation. ARGV: now, prefix, how long to keep the revocation
+    redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
     for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       local fkey = ARGV[2] .. 'f:' .. id
       if redis.call('EXISTS', fkey) == 1 then redis.call('HSETNX', fkey, 'revoked', ARGV[1]) end
@@ -93,6 +94,15 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
       if redis.call('EXISTS', fkey) == 1 then redis.call('HSETNX', fkey, 'revoked', ARGV[1]) end
     end
     return 0
+    """);
+
+  private static final Script FAMILY_OF = new Script("""
+    -- KEYS: token. ARGV: prefix. Returns the family id and its subject, or nothing.
+    local family = redis.call('HGET', KEYS[1], 'fam')
+    if not family then return {} end
+    local subject = redis.call('HGET', ARGV[1] .. 'f:' .. family, 'sub')
+    if not subject then return {} end
+    return {family, subject}
     """);
 
   private static final Script FAMILIES = new Script("""
@@ -190,7 +200,19 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
 
   @Override
   public Future<Void> revokeSubject(String subject) {
-    return run(REVOKE_SUBJECT, List.of(prefix + "s:" + subject), List.of(Long.toString(policy.now()), prefix)).mapEmpty();
+    return run(REVOKE_SUBJECT, List.of(prefix + "s:" + subject, prefix + "rev:" + subject),
+      List.of(Long.toString(policy.now()), prefix, Long.toString(RefreshPolicy.REVOCATION_KEPT_MS))).mapEmpty();
+  }
+
+  @Override
+  public Future<Long> revokedBefore(String subject) {
+    return unavailableOnFailure(redis.get(prefix + "rev:" + subject)).map(value -> value == null ? 0L : value.toLong());
+  }
+
+  @Override
+  public Future<FamilyRef> familyOf(String token) {
+    return run(FAMILY_OF, List.of(prefix + "t:" + OpaqueTokens.hash(token)), List.of(prefix))
+      .map(reply -> reply.size() < 2 ? null : new FamilyRef(reply.get(0).toString(), reply.get(1).toString()));
   }
 
   @Override

@@ -8,6 +8,8 @@ import java.util.Base64;
 
 /** The lifetime rules every backend applies the same way, and the clock they read. */
 final class RefreshPolicy {
+  /** How long a "log out everywhere" is remembered: longer than any access token lives (at most a day, plus leeway). */
+  static final long REVOCATION_KEPT_MS = 2 * 86_400_000L;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final long ttlMillis;

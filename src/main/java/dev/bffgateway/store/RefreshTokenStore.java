@@ -33,8 +33,18 @@ public interface RefreshTokenStore {
   /** Logout: revokes the family the token belongs to, whether it is the current token or an older one. */
   Future<Void> revokeFamilyOf(String token);
 
-  /** Log out everywhere: revokes every family of the subject. */
+  /**
+   * Log out everywhere: revokes every family of the subject and records that access tokens the subject was
+   * issued until now are invalid (ServiceStack's InvalidateTokensIssuedBefore), so that they stop working
+   * within seconds rather than at their expiry.
+   */
   Future<Void> revokeSubject(String subject);
+
+  /** Epoch milliseconds before which the subject's access tokens are invalid; 0 when never revoked. */
+  Future<Long> revokedBefore(String subject);
+
+  /** The family a token belongs to (current or already rotated), or null for an unknown token. */
+  Future<FamilyRef> familyOf(String token);
 
   /** The subject's families that can still refresh, oldest first. */
   Future<List<FamilyInfo>> families(String subject);

@@ -25,7 +25,7 @@ import java.util.List;
  * may open the same file: SQLite's locking (and the busy timeout) keeps them consistent.
  */
 final class SqliteRefreshTokenStore implements RefreshTokenStore {
-  private static final int SCHEMA_VERSION = 1;
+  private static final int SCHEMA_VERSION = 2;
   private static final int PURGE_BATCH = 1000;
 
   @FunctionalInterface
@@ -85,6 +85,12 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
         statement.executeUpdate("CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens(expires_at)");
         statement.executeUpdate("""
           CREATE TABLE login_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_ends_at INTEGER NOT NULL)""");
+      }
+      if (version < 2) {
+        statement.executeUpdate("""
+          CREATE TABLE subject_revocations (subject TEXT PRIMARY KEY, revoked_before INTEGER NOT NULL)""");
+      }
+      if (version < SCHEMA_VERSION) {
         statement.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
       }
     }
@@ -242,8 +248,40 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
   @Override
   public Future<Void> revokeSubject(String subject) {
     return write(c -> {
-      revoke(c, "subject = ?", subject, policy.now());
+      long now = policy.now();
+      revoke(c, "subject = ?", subject, now);
+      try (PreparedStatement upsert = c.prepareStatement(
+        "INSERT INTO subject_revocations (subject, revoked_before) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET revoked_before = excluded.revoked_before")) {
+        upsert.setString(1, subject);
+        upsert.setLong(2, now);
+        upsert.executeUpdate();
+      }
       return null;
+    });
+  }
+
+  @Override
+  public Future<Long> revokedBefore(String subject) {
+    return read(c -> {
+      try (PreparedStatement select = c.prepareStatement("SELECT revoked_before FROM subject_revocations WHERE subject = ?")) {
+        select.setString(1, subject);
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next() ? rs.getLong(1) : 0L;
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<FamilyRef> familyOf(String token) {
+    return read(c -> {
+      try (PreparedStatement select = c.prepareStatement(
+        "SELECT t.family_id, f.subject FROM refresh_tokens t JOIN families f ON f.id = t.family_id WHERE t.hash = ?")) {
+        select.setString(1, OpaqueTokens.hash(token));
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next() ? new FamilyRef(rs.getString(1), rs.getString(2)) : null;
+        }
+      }
     });
   }
 
@@ -276,6 +314,7 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
     return write(c -> {
       int purged = delete(c, "refresh_tokens", "expires_at", now) + delete(c, "families", "expires_at", now);
       delete(c, "login_failures", "window_ends_at", now);
+      delete(c, "subject_revocations", "revoked_before", now - RefreshPolicy.REVOCATION_KEPT_MS);
       return purged;
     }).compose(purged -> purged >= PURGE_BATCH ? purgeBatches(now, purgedSoFar + purged) : Future.succeededFuture(purgedSoFar + purged));
   }

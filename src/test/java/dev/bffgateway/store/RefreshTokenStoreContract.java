@@ -159,6 +159,27 @@ abstract class RefreshTokenStoreContract {
   }
 
   @Test
+  void revokingASubjectInvalidatesTheAccessTokensIssuedBeforeIt() {
+    assertEquals(0L, store.revokedBefore("42").await());
+    store.issue("42", null, ALICE, "laptop").await();
+    clock.advance(Duration.ofSeconds(3));
+    long revokedAt = clock.millis();
+    store.revokeSubject("42").await();
+    clock.advance(Duration.ofSeconds(3));
+    assertEquals(revokedAt, store.revokedBefore("42").await());
+    assertEquals(0L, store.revokedBefore("7").await());
+  }
+
+  @Test
+  void findsTheFamilyOfCurrentAndRotatedTokens() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, "laptop").await();
+    Rotation rotated = store.rotate(issued.token()).await();
+    assertEquals(new FamilyRef(issued.familyId(), "42"), store.familyOf(issued.token()).await());
+    assertEquals(new FamilyRef(issued.familyId(), "42"), store.familyOf(rotated.newToken()).await());
+    assertNull(store.familyOf("unknown").await());
+  }
+
+  @Test
   void listsTheSubjectsActiveFamilies() {
     IssuedRefreshToken laptop = store.issue("42", null, ALICE, "Firefox on Linux").await();
     long laptopCreated = clock.millis();

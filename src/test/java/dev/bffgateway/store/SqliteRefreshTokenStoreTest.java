@@ -36,6 +36,26 @@ class SqliteRefreshTokenStoreTest extends RefreshTokenStoreContract {
   }
 
   @Test
+  void migratesAVersionOneDatabase(Vertx vertx) throws Exception {
+    store.close().await();
+    Path old = dir.resolve("v1.db");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + old); java.sql.Statement s = c.createStatement()) {
+      s.executeUpdate("CREATE TABLE families (id TEXT PRIMARY KEY, subject TEXT NOT NULL, user TEXT NOT NULL, client TEXT,"
+        + " created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER)");
+      s.executeUpdate("CREATE TABLE refresh_tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, expires_at INTEGER NOT NULL, rotated_at INTEGER)");
+      s.executeUpdate("CREATE TABLE login_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_ends_at INTEGER NOT NULL)");
+      long now = clock.millis();
+      s.executeUpdate("INSERT INTO families VALUES ('f1', '42', '{\"id\":\"42\"}', 'laptop', " + now + ", " + now + ", " + (now + 250_000) + ", NULL)");
+      s.executeUpdate("INSERT INTO refresh_tokens VALUES ('" + dev.bffgateway.token.OpaqueTokens.hash("old-token") + "', 'f1', " + (now + 100_000) + ", NULL)");
+      s.executeUpdate("PRAGMA user_version = 1");
+    }
+    store = SqliteRefreshTokenStore.open(vertx, old, new RefreshPolicy(LIFETIMES, clock)).await();
+    assertEquals(Outcome.ROTATED, store.rotate("old-token").await().outcome(), "version 1 data survives");
+    store.revokeSubject("42").await();
+    assertEquals(clock.millis(), store.revokedBefore("42").await(), "version 2 table exists");
+  }
+
+  @Test
   void aSecondProcessSharesTheFile() throws Exception {
     IssuedRefreshToken issued = store.issue("42", null, ALICE, "laptop").await();
     Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

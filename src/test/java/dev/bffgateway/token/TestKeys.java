@@ -27,6 +27,6 @@ final class TestKeys {
   }
 
   static TokensConfig config(List<String> audience) {
-    return new TokensConfig(ISSUER, audience, 900, 30, 100, 300, true, List.of());
+    return new TokensConfig(ISSUER, audience, 900, 30, 100, 300, true, 5, List.of());
   }
 }

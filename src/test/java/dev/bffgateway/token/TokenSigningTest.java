@@ -156,7 +156,7 @@ class TokenSigningTest {
     Files.writeString(mismatched, pair.substring(0, pair.indexOf("-----BEGIN PUBLIC KEY-----"))
       + other.substring(other.indexOf("-----BEGIN PUBLIC KEY-----")));
 
-    TokensConfig config = new TokensConfig(TestKeys.ISSUER, List.of(), 900, 30, 100, 300, true, List.of(
+    TokensConfig config = new TokensConfig(TestKeys.ISSUER, List.of(), 900, 30, 100, 300, true, 5, List.of(
       new KeyConfig(null, publicOnly, null, true, "tokens.keys[0]"),
       new KeyConfig(null, garbage, null, false, "tokens.keys[1]"),
       new KeyConfig(null, traditional, null, false, "tokens.keys[2]"),
