@@ -202,6 +202,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void adminReservesItsPathOnlyWhenEnabled() throws ConfigException {
+    String route = "\"routes\": [ { \"id\": \"a\", \"path\": \"/admin/tools\", \"upstream\": \"http://h\" } ]";
+    assertEquals(new AdminConfig(false, "Admin"), NO_ENV.parse("{ " + route + " }").admin());
+    ConfigException e = assertThrows(ConfigException.class,
+      () -> NO_ENV.parse("{ \"admin\": { \"enabled\": true, \"role\": \"Ops\" }, " + route + " }"));
+    assertEquals(List.of("routes[0].path: \"/admin/tools\" is under /admin, which the gateway serves itself while admin.enabled is true"),
+      e.errors());
+  }
+
+  @Test
   void reportsDuplicateIdsAndPaths() {
     String file = """
       { "routes": [
