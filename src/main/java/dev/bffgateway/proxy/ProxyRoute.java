@@ -7,6 +7,7 @@ import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.ProxyConfig;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.web.ErrorResponses;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
@@ -64,14 +65,17 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       proxy.handle(request);
       return;
     }
-    // Held while the user is found (a refresh may need the store); the proxy resumes it when it streams.
-    request.pause();
-    services.authenticator().authenticate(request).onComplete(found -> {
-      if (found.failed()) {
-        refuse(request, found.cause());
+    Future<Authenticated> found = services.authenticator().authenticate(request);
+    if (!found.isComplete()) {
+      // Held while the user is found (a refresh or a revocation check needs the store); the proxy resumes it.
+      request.pause();
+    }
+    found.onComplete(result -> {
+      if (result.failed()) {
+        refuse(request, result.cause());
       } else {
-        found.result().applyCookies(request.response());
-        authorize(request, found.result());
+        result.result().applyCookies(request.response());
+        authorize(request, result.result());
       }
     });
   }
