@@ -104,7 +104,7 @@ public final class AuthEndpoints {
       ctx.next();
     } else {
       LOG.debug("CSRF check refused {}: {}", ctx.request().path(), refusal);
-      ErrorResponses.sendBeforeBody(ctx.request(), 403, "Cross-site request refused");
+      ErrorResponses.send(ctx.response(), 403, "Cross-site request refused");
     }
   }
 

@@ -57,7 +57,7 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest request) {
     if (!route.allows(request.method())) {
       request.response().putHeader(HttpHeaders.ALLOW, allowed);
-      ErrorResponses.sendBeforeBody(request, 405, "Method " + request.method().name() + " is not allowed on " + route.path());
+      ErrorResponses.send(request.response(), 405, "Method " + request.method().name() + " is not allowed on " + route.path());
       return;
     }
     if (route.auth() == AuthMode.NONE) {
@@ -118,14 +118,11 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
       failure = spent.getCause();
     }
     request.resume();
-    if (!request.isEnded()) {
-      request.response().putHeader(HttpHeaders.CONNECTION, "close");
-    }
     Failures.send(request.response(), failure);
   }
 
   private static void respond(HttpServerRequest request, int status, String message) {
     request.resume();
-    ErrorResponses.sendBeforeBody(request, status, message);
+    ErrorResponses.send(request.response(), status, message);
   }
 }

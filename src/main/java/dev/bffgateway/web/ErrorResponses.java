@@ -3,7 +3,6 @@ package dev.bffgateway.web;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,18 +42,6 @@ public final class ErrorResponses {
 
   public static Future<Void> send(HttpServerResponse response, int status, String message) {
     return send(response, status, body(status, message));
-  }
-
-  /**
-   * An error answered before the request body was read (a refused proxied request, a CSRF refusal): the
-   * connection is closed after the answer rather than kept for another request while the rest of the body
-   * may still be arriving on it.
-   */
-  public static Future<Void> sendBeforeBody(HttpServerRequest request, int status, String message) {
-    if (!request.isEnded()) {
-      request.response().putHeader(HttpHeaders.CONNECTION, "close");
-    }
-    return send(request.response(), status, message);
   }
 
   public static Future<Void> send(HttpServerResponse response, int status, Buffer body) {
