@@ -79,7 +79,7 @@ class GatewayTest {
   void readinessFollowsTheStore(Vertx vertx, @TempDir Path dir) throws Exception {
     try (RedisServer redis = RedisServer.start(dir)) {
       JsonObject config = TestGateway.config(dir, new JsonArray());
-      config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject().put("url", redis.url())));
+      TestGateway.redisStore(config, redis);
       Gateway gateway = TestGateway.start(vertx, config).await();
       Http http = new Http(vertx.createHttpClient(), gateway.port());
 

@@ -146,25 +146,28 @@ final class PemKeys {
   }
 
   private static PrivateKey privateKey(byte[] der) throws KeyMaterialException {
-    for (String algorithm : KEY_ALGORITHMS) {
-      try {
-        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-      } catch (GeneralSecurityException | ClassCastException e) {
-        // Not this algorithm; try the next.
-      }
-    }
-    throw new KeyMaterialException("holds a private key that is not P-256, RSA or Ed25519 PKCS#8");
+    return decode(factory -> factory.generatePrivate(new PKCS8EncodedKeySpec(der)),
+      "holds a private key that is not P-256, RSA or Ed25519 PKCS#8");
   }
 
   private static PublicKey publicKey(byte[] der) throws KeyMaterialException {
+    return decode(factory -> factory.generatePublic(new X509EncodedKeySpec(der)), "holds a public key that is not P-256, RSA or Ed25519");
+  }
+
+  private interface KeyDecoder<K> {
+    K decode(KeyFactory factory) throws GeneralSecurityException;
+  }
+
+  /** The DER says which algorithm only inside; each factory in turn either reads it or refuses. */
+  private static <K> K decode(KeyDecoder<K> decoder, String refusal) throws KeyMaterialException {
     for (String algorithm : KEY_ALGORITHMS) {
       try {
-        return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+        return decoder.decode(KeyFactory.getInstance(algorithm));
       } catch (GeneralSecurityException | ClassCastException e) {
         // Not this algorithm; try the next.
       }
     }
-    throw new KeyMaterialException("holds a public key that is not P-256, RSA or Ed25519");
+    throw new KeyMaterialException(refusal);
   }
 
   private static PublicKey derivePublicKey(PrivateKey key) throws KeyMaterialException {

@@ -34,7 +34,7 @@ class AuthFaultsTest {
       .put("userName", "alice").put("passwordHash", PasswordHash.create("wonderland".toCharArray(), 1000)))).encode());
     try (RedisServer redis = RedisServer.start(dir)) {
       JsonObject config = TestGateway.config(dir, new JsonArray());
-      config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject().put("url", redis.url())));
+      TestGateway.redisStore(config, redis);
       config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
       config.put("cookies", new JsonObject().put("secure", "auto"));
       Gateway gateway = TestGateway.start(vertx, config).await();
@@ -64,7 +64,7 @@ class AuthFaultsTest {
   void logoutKeepsTheRefreshCookieForARetryWhenTheStoreIsDown(Vertx vertx, @TempDir Path dir) throws Exception {
     try (RedisServer redis = RedisServer.start(dir)) {
       JsonObject config = TestGateway.config(dir, new JsonArray());
-      config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject().put("url", redis.url())));
+      TestGateway.redisStore(config, redis);
       Gateway gateway = TestGateway.start(vertx, config).await();
       Http http = new Http(vertx.createHttpClient(), gateway.port());
       redis.kill();

@@ -19,15 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 
 import static dev.bffgateway.support.CookieJar.attribute;
@@ -118,7 +112,7 @@ class AuthFlowTest {
     assertFalse(body.containsKey("sessionId"), "null fields are left out");
     String bearer = body.getString("bearerToken");
     assertEquals(bearer, jar.get("ss-tok"));
-    assertEquals("1", claims(bearer).getString("sub"));
+    assertEquals("1", TestGateway.claims(bearer).getString("sub"));
     assertEquals("ss-tok,ss-reftok", response.header("x-cookies"));
     assertEquals("no-store", response.header("cache-control"));
 
@@ -147,7 +141,7 @@ class AuthFlowTest {
 
     assertEquals(200, refreshed.status());
     String accessToken = refreshed.json().getString("accessToken");
-    assertEquals("1", claims(accessToken).getString("sub"));
+    assertEquals("1", TestGateway.claims(accessToken).getString("sub"));
     assertEquals(accessToken, jar.get("ss-tok"));
     assertNotEquals(first, jar.get("ss-reftok"), "rotated");
     assertEquals("no-store", refreshed.header("cache-control"));
@@ -199,7 +193,7 @@ class AuthFlowTest {
       assertTrue(cleared.startsWith(name + "=;"), cleared);
       assertEquals("0", attribute(cleared, "Max-Age"));
     }
-    assertEquals(1, count("SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
+    assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
     assertRefreshRefused(post("/access-token", stolen.headers(), null));
 
     assertEquals(200, http.send(HttpMethod.POST, "/auth/logout", stolen.headers(), null).await().status(), "idempotent");
@@ -257,8 +251,8 @@ class AuthFlowTest {
   void errorsAreServiceStacksAndChangeNothing() throws Exception {
     CookieJar jar = new CookieJar();
     signIn("/auth", "alice", "wonderland", jar);
-    long tokens = count("SELECT COUNT(*) FROM refresh_tokens");
-    long families = count("SELECT COUNT(*) FROM families");
+    long tokens = TestGateway.count(dir, "SELECT COUNT(*) FROM refresh_tokens");
+    long families = TestGateway.count(dir, "SELECT COUNT(*) FROM families");
 
     Http.Response wrong = signIn("/auth", "alice", "not-it", null);
     assertEquals(401, wrong.status());
@@ -296,9 +290,9 @@ class AuthFlowTest {
     assertEquals("RequestEntityTooLarge", tooLarge.json().getJsonObject("responseStatus").getString("errorCode"));
     assertRefreshRefused(post("/access-token", null, new JsonObject().put("refreshToken", "forged")));
 
-    assertEquals(tokens, count("SELECT COUNT(*) FROM refresh_tokens"));
-    assertEquals(families, count("SELECT COUNT(*) FROM families"));
-    assertEquals(0, count("SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
+    assertEquals(tokens, TestGateway.count(dir, "SELECT COUNT(*) FROM refresh_tokens"));
+    assertEquals(families, TestGateway.count(dir, "SELECT COUNT(*) FROM families"));
+    assertEquals(0, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
   }
 
   @Test
@@ -334,7 +328,7 @@ class AuthFlowTest {
     http = startGateway(config(new JsonObject()));
 
     assertRefreshRefused(post("/access-token", jar.headers(), null));
-    assertEquals(1, count("SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"), "her family ends");
+    assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"), "her family ends");
   }
 
   @Test
@@ -372,15 +366,4 @@ class AuthFlowTest {
     assertEquals("/", attribute(hostOnly, "Path"));
   }
 
-  private long count(String sql) throws Exception {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bff-gateway.db"));
-         Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  static JsonObject claims(String token) {
-    return new JsonObject(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8));
-  }
 }

@@ -86,7 +86,7 @@ class HttpCredentialsTest {
     assertEquals("alice", body.getString("userName"));
     assertEquals("Alice", body.getString("displayName"));
     assertEquals(new JsonArray().add("User"), body.getJsonArray("roles"));
-    assertEquals("alice@example.com", AuthFlowTest.claims(body.getString("bearerToken")).getString("email"));
+    assertEquals("alice@example.com", TestGateway.claims(body.getString("bearerToken")).getString("email"));
   }
 
   @Test
@@ -117,7 +117,7 @@ class HttpCredentialsTest {
     jar.update(refreshed);
     assertEquals(200, refreshed.status());
     assertEquals(new JsonArray().add("User").add("Admin"),
-      AuthFlowTest.claims(refreshed.json().getString("accessToken")).getJsonArray("roles"), "changed roles reach the new token");
+      TestGateway.claims(refreshed.json().getString("accessToken")).getJsonArray("roles"), "changed roles reach the new token");
 
     alice.set(null);
     Http.Response deleted = http.send(HttpMethod.POST, "/access-token", jar.headers(), null).await();

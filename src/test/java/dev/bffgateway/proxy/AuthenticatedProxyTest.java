@@ -22,15 +22,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 import static dev.bffgateway.support.CookieJar.setCookie;
@@ -183,9 +177,9 @@ class AuthenticatedProxyTest {
       assertEquals(200, response.result().status());
     }
     assertEquals(50, upstream.received().size());
-    assertEquals(2, count("SELECT COUNT(*) FROM refresh_tokens"), "the sign-in's token and exactly one successor");
-    assertEquals(1, count("SELECT COUNT(*) FROM refresh_tokens WHERE rotated_at IS NOT NULL"));
-    assertEquals(0, count("SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
+    assertEquals(2, TestGateway.count(dir, "SELECT COUNT(*) FROM refresh_tokens"), "the sign-in's token and exactly one successor");
+    assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM refresh_tokens WHERE rotated_at IS NOT NULL"));
+    assertEquals(0, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
   }
 
   @Test
@@ -208,7 +202,7 @@ class AuthenticatedProxyTest {
 
     assertEquals(first, second, "cached per user and audience");
     assertNotEquals(jar.get("ss-tok"), first, "the browser's token never reaches this upstream");
-    JsonObject claims = claims(first);
+    JsonObject claims = TestGateway.claims(first);
     assertEquals("orders-api", claims.getString("aud"));
     assertEquals("1", claims.getString("sub"));
     assertEquals(claims.getLong("iat") + 60, claims.getLong("exp"));
@@ -344,15 +338,4 @@ class AuthenticatedProxyTest {
       }));
   }
 
-  private long count(String sql) throws Exception {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bff-gateway.db"));
-         Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static JsonObject claims(String token) {
-    return new JsonObject(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8));
-  }
 }

@@ -25,6 +25,25 @@ public final class TestGateway {
       .put("routes", routes);
   }
 
+  /** Points the configuration's store at a Redis started by the test. */
+  public static JsonObject redisStore(JsonObject config, RedisServer redis) {
+    return config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject().put("url", redis.url())));
+  }
+
+  /** The number a SQL count query returns on the gateway's SQLite file in dataDir: the store's own state. */
+  public static long count(Path dataDir, String sql) throws java.sql.SQLException {
+    try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("bff-gateway.db"));
+         java.sql.Statement statement = connection.createStatement(); java.sql.ResultSet rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** The decoded payload of a JWT, unverified: for asserting on what the gateway minted. */
+  public static JsonObject claims(String token) {
+    return new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   public static JsonObject route(String id, String path, String upstream) {
     return new JsonObject().put("id", id).put("path", path).put("upstream", upstream);
   }
