@@ -1,11 +1,12 @@
 package dev.bffgateway;
 
 import dev.bffgateway.credentials.CredentialVerifier;
+import dev.bffgateway.session.Sessions;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.token.Tokens;
 
 import java.time.Clock;
 
 /** What the configuration is turned into once, at start, and shared by every event loop. */
-record Components(Tokens tokens, RefreshTokenStore store, CredentialVerifier credentials, Clock clock) {
+record Components(Tokens tokens, RefreshTokenStore store, Sessions sessions, CredentialVerifier credentials, Clock clock) {
 }

@@ -6,6 +6,7 @@ import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.HttpCredentialVerifier;
 import dev.bffgateway.credentials.UsersFileVerifier;
+import dev.bffgateway.session.Sessions;
 import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.TokenKeys;
 import dev.bffgateway.token.Tokens;
@@ -60,7 +61,7 @@ public final class Gateway {
         return new FromFiles(tokens, credentials(vertx, config.credentials()));
       })
       .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
-        .map(store -> new Components(files.tokens(), store, files.credentials(), clock)))
+        .map(store -> new Components(files.tokens(), store, new Sessions(store.sessionStore(vertx), config.sessions()), files.credentials(), clock)))
       .compose(components -> vertx.deployVerticle(() -> new GatewayVerticle(config, components, port::set),
           new DeploymentOptions().setInstances(config.server().instances()))
         .recover(failure -> components.store().close().transform(closed -> Future.failedFuture(failure)))

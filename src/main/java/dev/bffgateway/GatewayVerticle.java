@@ -4,6 +4,7 @@ import dev.bffgateway.auth.AccountEndpoints;
 import dev.bffgateway.auth.AuthEndpoints;
 import dev.bffgateway.auth.Refresher;
 import dev.bffgateway.auth.RequestAuthenticator;
+import dev.bffgateway.auth.SessionUsers;
 import dev.bffgateway.auth.Revocations;
 import dev.bffgateway.proxy.RouteServices;
 import dev.bffgateway.token.VerifiedTokenCache;
@@ -20,6 +21,7 @@ import dev.bffgateway.proxy.RouteTable;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.FrontDoor;
 import dev.bffgateway.web.GatewayCookies;
+import dev.bffgateway.web.StaticFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -72,11 +74,13 @@ final class GatewayVerticle extends VerticleBase {
     Cors cors = new Cors(config.cors());
     Refresher refresher = new Refresher(components.store(), components.credentials(), components.tokens().issuer());
     Revocations revocations = new Revocations(components.store(), config.tokens().revocationCheckSeconds(), components.clock());
-    RequestAuthenticator authenticator = new RequestAuthenticator(verified, revocations, refresher, cookies,
+    SessionUsers sessionUsers = new SessionUsers(components.sessions(), components.store(), refresher, verified,
+      config.tokens().revocationCheckSeconds(), config.tokens().accessTokenTtlSeconds(), components.clock());
+    RequestAuthenticator authenticator = new RequestAuthenticator(verified, revocations, refresher, sessionUsers, cookies,
       config.tokens().accessTokenTtlSeconds(), components.clock());
     RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens());
 
-    Router endpoints = gatewayEndpoints(new AuthEndpoints(authDependencies(cookies, csrf), verified),
+    Router endpoints = gatewayEndpoints(new AuthEndpoints(authDependencies(cookies, csrf), verified, refresher, sessionUsers),
       new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()));
     RouteTable.Builder<Handler<HttpServerRequest>> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
@@ -87,6 +91,9 @@ final class GatewayVerticle extends VerticleBase {
     }
     if (config.admin().enabled()) {
       targets.put(AdminConfig.PATH, endpoints::handle);
+    }
+    if (config.web().enabled()) {
+      targets.put("/", endpoints::handle);
     }
 
     ServerConfig server = config.server();
@@ -108,6 +115,7 @@ final class GatewayVerticle extends VerticleBase {
     components.tokens().mount(router);
     account.mount(router);
     auth.mount(router);
+    StaticFiles.mount(router, config.web());
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(), 413,
@@ -122,7 +130,7 @@ final class GatewayVerticle extends VerticleBase {
 
   private AuthEndpoints.Dependencies authDependencies(GatewayCookies cookies, CsrfGuard csrf) {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
-      cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
+      components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
       config.server().maxBodyBytes(), components.clock());
   }

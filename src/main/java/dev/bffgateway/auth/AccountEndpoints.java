@@ -76,8 +76,9 @@ public final class AccountEndpoints {
   }
 
   private void listOwn(RoutingContext ctx, Authenticated caller) {
+    // The current device: the server session's family, else the refresh cookie's.
     String refreshToken = GatewayCookies.read(ctx.request(), cookies.refreshTokenName());
-    Future<String> current = refreshToken == null ? Future.succeededFuture()
+    Future<String> current = caller.familyId() != null || refreshToken == null ? Future.succeededFuture(caller.familyId())
       : store.familyOf(refreshToken).map(family -> family == null ? null : family.familyId());
     current.compose(currentId -> store.families(caller.user().subject()).map(families -> sessions(families, currentId)))
       .onSuccess(body -> json(ctx, body))

@@ -1,6 +1,8 @@
 package dev.bffgateway.auth;
 
 import dev.bffgateway.config.ReservedPaths;
+import dev.bffgateway.config.SessionsConfig;
+import dev.bffgateway.session.Sessions;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.UserAccount;
 import dev.bffgateway.store.IssuedRefreshToken;
@@ -46,20 +48,22 @@ public final class AuthEndpoints {
   private static final String INVALID_REFRESH_TOKEN = "Refresh token is invalid";
 
   /** Everything these endpoints need, built once. */
-  public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer,
-                             GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody, long accessTokenTtlSeconds,
-                             int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock) {
+  public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer, Sessions sessions,
+                             SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
+                             long accessTokenTtlSeconds, int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock) {
   }
 
   private final Dependencies deps;
   private final VerifiedTokenCache verified;
   private final Refresher refresher;
+  private final SessionUsers sessionUsers;
 
-  /** @param verified this event loop's verified-token cache */
-  public AuthEndpoints(Dependencies deps, VerifiedTokenCache verified) {
+  /** @param verified this event loop's verified-token cache; sessionUsers this event loop's session users */
+  public AuthEndpoints(Dependencies deps, VerifiedTokenCache verified, Refresher refresher, SessionUsers sessionUsers) {
     this.deps = deps;
     this.verified = verified;
-    this.refresher = new Refresher(deps.store(), deps.credentials(), deps.issuer());
+    this.refresher = refresher;
+    this.sessionUsers = sessionUsers;
   }
 
   public void mount(Router router) {
@@ -67,23 +71,27 @@ public final class AuthEndpoints {
     router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);
+    router.route(ReservedPaths.SESSION_TO_TOKEN).handler(AuthEndpoints::noStore);
     // Sign-in (login CSRF), refresh and logout act on the browser's cookies: cross-site requests may not.
     router.route(ReservedPaths.AUTH + "/logout").handler(this::crossSiteRefused);
     router.post(ReservedPaths.AUTH).handler(this::crossSiteRefused);
     router.post(ReservedPaths.AUTH + "/:provider").handler(this::crossSiteRefused);
     router.post(ReservedPaths.ACCESS_TOKEN).handler(this::crossSiteRefused);
+    router.post(ReservedPaths.SESSION_TO_TOKEN).handler(this::crossSiteRefused);
 
     router.route(ReservedPaths.AUTH + "/logout").method(HttpMethod.GET).method(HttpMethod.POST).handler(body).handler(this::logout);
     router.get(ReservedPaths.AUTH).handler(this::currentUser);
     router.post(ReservedPaths.AUTH).handler(body).handler(ctx -> authenticate(ctx, null));
     router.post(ReservedPaths.AUTH + "/:provider").handler(body).handler(ctx -> authenticate(ctx, ctx.pathParam("provider")));
     router.post(ReservedPaths.ACCESS_TOKEN).handler(body).handler(this::accessToken);
+    router.post(ReservedPaths.SESSION_TO_TOKEN).handler(body).handler(this::sessionToToken);
     for (String prefix : ReservedPaths.DTO_PREFIXES) {
       router.route(prefix + "*").handler(AuthEndpoints::noStore);
       router.post(prefix + "*").handler(this::crossSiteRefused);
       router.get(prefix + "Authenticate").handler(this::currentUser);
       router.post(prefix + "Authenticate").handler(body).handler(ctx -> authenticate(ctx, null));
       router.post(prefix + "GetAccessToken").handler(body).handler(this::accessToken);
+      router.post(prefix + "ConvertSessionToToken").handler(body).handler(this::sessionToToken);
     }
   }
 
@@ -166,28 +174,37 @@ public final class AuthEndpoints {
         ? deps.store().recordFailure(throttleKey, deps.failureWindow()).compose(count -> Future.<SignedIn>failedFuture(new BadCredentials()))
         : deps.store().clearFailures(throttleKey)
           .compose(cleared -> deps.store().issue(account.get().id(), null, account.get().snapshot(), ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT))))
-          .map(refresh -> new SignedIn(account.get(), refresh)))
-      .onSuccess(signedIn -> respondSignedIn(ctx, signedIn.account(), signedIn.refresh(), Dto.meta(dto)))
+          .compose(refresh -> deps.sessionsConfig().pureBff() ? startSession(request, account.get().id(), refresh.familyId())
+            .map(session -> new SignedIn(account.get(), refresh, session)) : Future.succeededFuture(new SignedIn(account.get(), refresh, null))))
+      .onSuccess(signedIn -> respondSignedIn(ctx, signedIn, Dto.meta(dto)))
       .onFailure(failure -> fail(ctx, failure));
   }
 
-  private record SignedIn(UserAccount account, IssuedRefreshToken refresh) {
+  /** @param session the new server session in pure-BFF mode, else null */
+  private record SignedIn(UserAccount account, IssuedRefreshToken refresh, Sessions.Held session) {
   }
 
-  private void respondSignedIn(RoutingContext ctx, UserAccount account, IssuedRefreshToken refresh, JsonObject meta) {
-    AccessTokenIssuer.Issued access = deps.issuer().issue(account.identity());
+  /**
+   * Pure BFF: a new session for the new family, replacing (and logging out) any session the browser had. When
+   * the session cannot be stored, the family that was just issued is revoked, so no half of a sign-in remains.
+   */
+  private Future<Sessions.Held> startSession(HttpServerRequest request, String subject, String familyId) {
+    String previous = GatewayCookies.read(request, deps.cookies().sessionName());
+    return (previous == null ? Future.<Void>succeededFuture() : endSession(previous))
+      .compose(ended -> deps.sessions().start(subject, familyId))
+      .recover(failure -> deps.store().revokeFamily(familyId).transform(revoked -> Future.failedFuture(failure)));
+  }
+
+  private void respondSignedIn(RoutingContext ctx, SignedIn signedIn, JsonObject meta) {
+    UserAccount account = signedIn.account();
     JsonObject body = userBody(account.id(), account.userName(), account.displayName(), account.roles(), account.permissions());
-    if (deps.accessTokenInBody()) {
-      body.put("bearerToken", access.token());
-    }
     HttpServerResponse response = ctx.response();
-    response.addCookie(deps.cookies().accessToken(access.token(), deps.accessTokenTtlSeconds(), ctx.request()));
-    if (deps.cookies().refreshTokenInCookie()) {
-      response.addCookie(deps.cookies().refreshToken(refresh.token(), secondsUntil(refresh.expiresAt()), ctx.request()));
-      response.putHeader("x-cookies", deps.cookies().accessTokenName() + "," + deps.cookies().refreshTokenName());
+    if (signedIn.session() != null) {
+      // Pure BFF: the browser gets the session cookie and nothing else; the tokens stay with the gateway.
+      response.addCookie(deps.cookies().session(signedIn.session().id(), deps.sessionsConfig().maxLifetimeSeconds(), ctx.request()));
+      response.putHeader("x-cookies", deps.cookies().sessionName());
     } else {
-      body.put("refreshToken", refresh.token()).put("refreshTokenExpiry", Instant.ofEpochMilli(refresh.expiresAt()).toString());
-      response.putHeader("x-cookies", deps.cookies().accessTokenName());
+      handOutTokens(ctx, deps.issuer().issue(account.identity()).token(), signedIn.refresh(), body, "bearerToken");
     }
     if (meta != null) {
       body.put("meta", meta);
@@ -195,17 +212,107 @@ public final class AuthEndpoints {
     json(response, body);
   }
 
+  /**
+   * Sets the access-token cookie and the refresh-token cookie (or puts the refresh token in the body, when it is
+   * not to be a cookie), and the access token in the body under {@code accessTokenField} when so configured.
+   */
+  private void handOutTokens(RoutingContext ctx, String accessToken, IssuedRefreshToken refresh, JsonObject body,
+                             String accessTokenField) {
+    HttpServerResponse response = ctx.response();
+    if (deps.accessTokenInBody()) {
+      body.put(accessTokenField, accessToken);
+    }
+    response.addCookie(deps.cookies().accessToken(accessToken, deps.accessTokenTtlSeconds(), ctx.request()));
+    if (deps.cookies().refreshTokenInCookie()) {
+      response.addCookie(deps.cookies().refreshToken(refresh.token(), secondsUntil(refresh.expiresAt()), ctx.request()));
+      response.putHeader("x-cookies", deps.cookies().accessTokenName() + "," + deps.cookies().refreshTokenName());
+    } else {
+      body.put("refreshToken", refresh.token()).put("refreshTokenExpiry", Instant.ofEpochMilli(refresh.expiresAt()).toString());
+      response.putHeader("x-cookies", deps.cookies().accessTokenName());
+    }
+  }
+
+  /** Ends a server session and its refresh family. */
+  private Future<Void> endSession(String sessionId) {
+    sessionUsers.forget(sessionId);
+    return deps.sessions().find(sessionId).compose(held -> held == null ? Future.succeededFuture()
+      : deps.store().revokeFamily(held.familyId()).compose(revoked -> deps.sessions().end(held.id())));
+  }
+
+  // ---- ConvertSessionToToken ----
+
+  private record Converted(Refresher.Minted minted, IssuedRefreshToken refresh) {
+  }
+
+  /**
+   * ServiceStack's ConvertSessionToToken: a valid session's user gets a new refresh family and the token
+   * cookies, as after a token-mode sign-in; the session (and its family) ends unless {@code preserveSession}.
+   */
+  private void sessionToToken(RoutingContext ctx) {
+    JsonObject dto = dtoOrBadRequest(ctx);
+    if (dto == null) {
+      return;
+    }
+    boolean preserve = "true".equalsIgnoreCase(Dto.text(dto, "preserveSession"));
+    HttpServerRequest request = ctx.request();
+    String sessionId = GatewayCookies.read(request, deps.cookies().sessionName());
+    if (sessionId == null) {
+      notAuthenticated(ctx);
+      return;
+    }
+    sessionUsers.liveFamily(sessionId)
+      .compose(family -> family == null ? Future.<Refresher.Minted>succeededFuture() : refresher.mint(family))
+      .compose(minted -> minted == null ? Future.<Converted>succeededFuture()
+        : deps.store().issue(minted.account().id(), null, minted.account().snapshot(), ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT)))
+          .map(refresh -> new Converted(minted, refresh)))
+      .compose(converted -> converted == null || preserve ? Future.succeededFuture(converted) : endSession(sessionId).map(converted))
+      .onSuccess(converted -> {
+        if (converted == null) {
+          sessionUsers.forget(sessionId);
+          ctx.response().addCookie(deps.cookies().clearedSession(request));
+          notAuthenticated(ctx);
+          return;
+        }
+        JsonObject body = new JsonObject();
+        handOutTokens(ctx, converted.minted().access().token(), converted.refresh(), body, "accessToken");
+        if (!preserve) {
+          ctx.response().addCookie(deps.cookies().clearedSession(request));
+        }
+        JsonObject meta = Dto.meta(dto);
+        if (meta != null) {
+          body.put("meta", meta);
+        }
+        json(ctx.response(), body);
+      })
+      .onFailure(failure -> fail(ctx, failure));
+  }
+
+  private static void notAuthenticated(RoutingContext ctx) {
+    ErrorResponses.send(ctx.response().putHeader("www-authenticate", "Bearer"), 401, "Not Authenticated");
+  }
+
   private void currentUser(RoutingContext ctx) {
     String token = accessTokenOf(ctx.request());
+    String sessionId = token == null ? GatewayCookies.read(ctx.request(), deps.cookies().sessionName()) : null;
+    if (sessionId != null) {
+      sessionUsers.find(sessionId).onComplete(found -> {
+        if (found.failed()) {
+          fail(ctx, found.cause());
+        } else if (found.result() == null) {
+          ctx.response().addCookie(deps.cookies().clearedSession(ctx.request()));
+          notAuthenticated(ctx);
+        } else {
+          json(ctx.response(), userBody(found.result().user()));
+        }
+      });
+      return;
+    }
     if (token == null) {
-      ErrorResponses.send(ctx.response().putHeader("www-authenticate", "Bearer"), 401, "Not Authenticated");
+      notAuthenticated(ctx);
       return;
     }
     try {
-      VerifiedToken user = verified.verify(token);
-      JsonObject claims = user.claims();
-      json(ctx.response(), userBody(user.subject(), claims.getString("preferred_username"), claims.getString("name"),
-        user.roles(), user.permissions()));
+      json(ctx.response(), userBody(verified.verify(token)));
     } catch (TokenRejection rejection) {
       LOG.debug("current user: token rejected ({})", rejection.reason());
       ErrorResponses.send(ctx.response().putHeader("www-authenticate", "Bearer error=\"invalid_token\""), 401,
@@ -288,9 +395,12 @@ public final class AuthEndpoints {
   private void logout(RoutingContext ctx) {
     String fromBody = ctx.request().method() == HttpMethod.POST ? bodyRefreshToken(ctx) : null;
     String token = fromBody != null ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
-    Future<Void> revoked = "true".equals(ctx.request().getParam("everywhere"))
-      ? subjectOf(ctx.request(), token).compose(subject -> subject == null ? Future.succeededFuture() : deps.store().revokeSubject(subject))
-      : token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token);
+    String sessionId = GatewayCookies.read(ctx.request(), deps.cookies().sessionName());
+    Future<Sessions.Held> session = sessionId == null ? Future.succeededFuture() : deps.sessions().find(sessionId);
+    Future<Void> revoked = session.compose(held -> "true".equals(ctx.request().getParam("everywhere"))
+      ? subjectOf(ctx.request(), token, held).compose(subject -> subject == null ? Future.succeededFuture() : deps.store().revokeSubject(subject))
+      : token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token))
+      .compose(done -> sessionId == null ? Future.<Void>succeededFuture() : endSession(sessionId));
     revoked.onSuccess(done -> {
       clearCookies(ctx);
       json(ctx.response(), new JsonObject());
@@ -304,13 +414,19 @@ public final class AuthEndpoints {
     });
   }
 
-  /** Whose sessions "log out everywhere" ends: the refresh token's family's subject, else the access token's. */
-  private Future<String> subjectOf(HttpServerRequest request, String refreshToken) {
+  /**
+   * Whose sessions "log out everywhere" ends: the refresh token's family's subject, else the server session's,
+   * else the access token's.
+   */
+  private Future<String> subjectOf(HttpServerRequest request, String refreshToken, Sessions.Held session) {
     Future<String> fromFamily = refreshToken == null ? Future.succeededFuture()
       : deps.store().familyOf(refreshToken).map(family -> family == null ? null : family.subject());
     return fromFamily.map(subject -> {
       if (subject != null) {
         return subject;
+      }
+      if (session != null) {
+        return session.subject();
       }
       String access = accessTokenOf(request);
       try {
@@ -334,6 +450,11 @@ public final class AuthEndpoints {
   }
 
   // ---- shared ----
+
+  private static JsonObject userBody(VerifiedToken user) {
+    JsonObject claims = user.claims();
+    return userBody(user.subject(), claims.getString("preferred_username"), claims.getString("name"), user.roles(), user.permissions());
+  }
 
   private static JsonObject userBody(String userId, String userName, String displayName, java.util.List<String> roles,
                                      java.util.List<String> permissions) {

@@ -2,6 +2,7 @@ package dev.bffgateway.auth;
 
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.UserAccount;
+import dev.bffgateway.store.RefreshRecord;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Rotation;
 import dev.bffgateway.token.AccessTokenIssuer;
@@ -54,14 +55,24 @@ public final class Refresher {
       if (!rotation.outcome().refreshes()) {
         return Future.succeededFuture(null);
       }
-      Future<Refreshed> completed = credentials.lookup(UserAccount.fromSnapshot(rotation.record().user())).compose(found -> {
-        if (found.isEmpty()) {
-          return store.revokeFamily(rotation.record().familyId()).map(revoked -> (Refreshed) null);
-        }
-        return Future.succeededFuture(new Refreshed(rotation, found.get(), issuer.issue(found.get().identity())));
-      });
+      Future<Refreshed> completed = mint(rotation.record())
+        .map(minted -> minted == null ? null : new Refreshed(rotation, minted.account(), minted.access()));
       return rotation.newToken() == null ? completed
         : completed.recover(failure -> Future.failedFuture(new FailedAfterRotation(rotation, failure)));
     });
+  }
+
+  /** An access token for a live family's user. */
+  public record Minted(UserAccount account, AccessTokenIssuer.Issued access) {
+  }
+
+  /**
+   * Mints an access token for the user of a live family as the user is now; completes with null, and revokes
+   * the family, when the user is gone or disabled.
+   */
+  public Future<Minted> mint(RefreshRecord family) {
+    return credentials.lookup(UserAccount.fromSnapshot(family.user())).compose(found -> found.isEmpty()
+      ? store.revokeFamily(family.familyId()).map(revoked -> (Minted) null)
+      : Future.succeededFuture(new Minted(found.get(), issuer.issue(found.get().identity()))));
   }
 }

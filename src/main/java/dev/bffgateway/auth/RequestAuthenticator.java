@@ -19,10 +19,11 @@ import java.util.Map;
 
 /**
  * Finds the user of a proxied request, as ServiceStack does on {@code [Authenticate]} requests: the
- * {@code Authorization: Bearer} token first, else the access-token cookie; when neither is valid but the refresh
- * cookie is, it refreshes transparently. Requests of one event loop carrying the same refresh token share one
- * refresh (single flight), so a page firing twenty requests at once rotates once; across event loops and
- * instances the store's GRACE outcome covers the rest. One per event loop.
+ * {@code Authorization: Bearer} token first, else the access-token cookie; else the server session of the
+ * {@code ss-id} cookie, with an access token minted for it on the server; else, when the refresh cookie is
+ * valid, it refreshes transparently. Requests of one event loop carrying the same refresh token (or session)
+ * share one refresh (single flight), so a page firing twenty requests at once rotates once; across event loops
+ * and instances the store's GRACE outcome covers the rest. One per event loop.
  */
 public final class RequestAuthenticator {
   private static final Logger LOG = LoggerFactory.getLogger(RequestAuthenticator.class);
@@ -34,9 +35,10 @@ public final class RequestAuthenticator {
    * @param token     the verified access token (the refreshed one after a refresh)
    * @param viaCookie whether the browser's cookies authenticated it, which makes it subject to CSRF checks
    * @param cookies   Set-Cookie for the response: new tokens after a refresh, expired ones after a refused refresh
+   * @param familyId  the refresh family of the server session that authenticated it, else null
    */
-  public record Authenticated(VerifiedToken user, String token, boolean viaCookie, List<Cookie> cookies) {
-    static final Authenticated ANONYMOUS = new Authenticated(null, null, false, List.of());
+  public record Authenticated(VerifiedToken user, String token, boolean viaCookie, List<Cookie> cookies, String familyId) {
+    static final Authenticated ANONYMOUS = new Authenticated(null, null, false, List.of(), null);
 
     /** Adds the Set-Cookie headers a refresh produced, as headers, so proxied responses see them too. */
     public void applyCookies(io.vertx.core.http.HttpServerResponse response) {
@@ -51,12 +53,14 @@ public final class RequestAuthenticator {
   private final long accessTokenTtlSeconds;
   private final Clock clock;
   private final Map<String, Future<Refresher.Refreshed>> refreshing = new HashMap<>();
+  private final SessionUsers sessionUsers;
 
-  public RequestAuthenticator(VerifiedTokenCache verified, Revocations revocations, Refresher refresher,
+  public RequestAuthenticator(VerifiedTokenCache verified, Revocations revocations, Refresher refresher, SessionUsers sessionUsers,
                               GatewayCookies cookies, long accessTokenTtlSeconds, Clock clock) {
     this.verified = verified;
     this.revocations = revocations;
     this.refresher = refresher;
+    this.sessionUsers = sessionUsers;
     this.cookies = cookies;
     this.accessTokenTtlSeconds = accessTokenTtlSeconds;
     this.clock = clock;
@@ -74,10 +78,21 @@ public final class RequestAuthenticator {
       presented = cookie == null ? null : verify(cookie, true);
     }
     if (presented == null) {
-      return refreshOrAnonymous(request);
+      return sessionOrRefresh(request);
     }
     Authenticated valid = presented;
-    return revocations.stillValid(valid.user()).compose(still -> still ? Future.succeededFuture(valid) : refreshOrAnonymous(request));
+    return revocations.stillValid(valid.user()).compose(still -> still ? Future.succeededFuture(valid) : sessionOrRefresh(request));
+  }
+
+  /** A session cookie decides alone: a session that is gone makes the request anonymous and clears the cookie. */
+  private Future<Authenticated> sessionOrRefresh(HttpServerRequest request) {
+    String sessionId = GatewayCookies.read(request, cookies.sessionName());
+    if (sessionId == null) {
+      return refreshOrAnonymous(request);
+    }
+    return sessionUsers.find(sessionId).map(user -> user == null
+      ? new Authenticated(null, null, true, List.of(cookies.clearedSession(request)), null)
+      : new Authenticated(user.user(), user.token(), true, List.of(), user.familyId()));
   }
 
   private Future<Authenticated> refreshOrAnonymous(HttpServerRequest request) {
@@ -87,7 +102,7 @@ public final class RequestAuthenticator {
 
   private Authenticated verify(String token, boolean viaCookie) {
     try {
-      return new Authenticated(verified.verify(token), token, viaCookie, List.of());
+      return new Authenticated(verified.verify(token), token, viaCookie, List.of(), null);
     } catch (TokenRejection rejection) {
       LOG.debug("access token rejected: {}", rejection.reason());
       return null;
@@ -106,7 +121,7 @@ public final class RequestAuthenticator {
     return shared.map(refreshed -> {
       if (refreshed == null) {
         // Refused: stop the browser sending cookies that can no longer work.
-        return new Authenticated(null, null, true, cookies.cleared(request));
+        return new Authenticated(null, null, true, cookies.cleared(request), null);
       }
       String token = refreshed.access().token();
       List<Cookie> set = new ArrayList<>(2);
@@ -114,11 +129,7 @@ public final class RequestAuthenticator {
       if (refreshed.rotation().newToken() != null) {
         set.add(successor(refreshed.rotation(), request));
       }
-      try {
-        return new Authenticated(verified.verify(token), token, true, set);
-      } catch (TokenRejection impossible) {
-        throw new IllegalStateException("a token the gateway just signed does not verify: " + impossible.reason(), impossible);
-      }
+      return new Authenticated(verified.verifyOwn(token), token, true, set, null);
     });
   }
 

@@ -87,9 +87,45 @@ public final class ConfigLoader {
     ObjectReader adminIn = root.object("admin");
     AdminConfig admin = new AdminConfig(adminIn.bool("enabled", false), adminIn.string("role", "Admin"));
     adminIn.rejectUnknownKeys();
-    List<RouteConfig> routes = routes(root, tokens.audience(), admin);
+    SessionsConfig sessions = sessions(root.object("sessions"), refreshTokens);
+    WebConfig web = web(root.object("web"));
+    List<RouteConfig> routes = routes(root, tokens.audience(), admin, web);
     root.rejectUnknownKeys();
-    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, admin, routes);
+    return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, admin,
+      sessions, web, routes);
+  }
+
+  private static SessionsConfig sessions(ObjectReader in, RefreshTokensConfig refreshTokens) {
+    String modeName = in.string("mode", "tokens");
+    SessionsConfig.Mode mode = switch (modeName) {
+      case "tokens" -> SessionsConfig.Mode.TOKENS;
+      case "session" -> SessionsConfig.Mode.SESSION;
+      default -> {
+        in.error("mode", "\"" + modeName + "\" is not one of tokens, session");
+        yield SessionsConfig.Mode.TOKENS;
+      }
+    };
+    long idle = in.number("idleTimeoutSeconds", 30 * 60, 60, 30 * 86_400L);
+    long maxLifetime = in.number("maxLifetimeSeconds", refreshTokens.maxLifetimeSeconds(), 60, 3 * 365 * 86_400L);
+    if (maxLifetime < idle) {
+      in.error("maxLifetimeSeconds", maxLifetime + " is shorter than idleTimeoutSeconds (" + idle + ")");
+    }
+    in.rejectUnknownKeys();
+    return new SessionsConfig(mode, idle, maxLifetime);
+  }
+
+  private static WebConfig web(ObjectReader in) {
+    String root = in.string("root", null);
+    in.rejectUnknownKeys();
+    if (root == null || root.equals(WebConfig.DEMO)) {
+      return new WebConfig(null, root != null);
+    }
+    Path directory = Path.of(root).toAbsolutePath().normalize();
+    if (!Files.isDirectory(directory)) {
+      in.error("root", "\"" + root + "\" is not a directory (or \"demo\" for the demo page)");
+      return new WebConfig(null, false);
+    }
+    return new WebConfig(directory, false);
   }
 
   private ServerConfig server(ObjectReader in) {
@@ -320,7 +356,7 @@ public final class ConfigLoader {
     return in.errorCount() > errorsBefore ? null : new KeyConfig(id, pem, secret, signing, in.path());
   }
 
-  private List<RouteConfig> routes(ObjectReader root, List<String> gatewayAudience, AdminConfig admin) {
+  private List<RouteConfig> routes(ObjectReader root, List<String> gatewayAudience, AdminConfig admin, WebConfig web) {
     List<RouteConfig> routes = new ArrayList<>();
     Map<String, String> pathsSeen = new HashMap<>();
     Map<String, String> idsSeen = new HashMap<>();
@@ -339,6 +375,9 @@ public final class ConfigLoader {
       }
       if (admin.enabled() && (route.path().equals(AdminConfig.PATH) || route.path().startsWith(AdminConfig.PATH + "/"))) {
         in.error("path", "\"" + route.path() + "\" is under /admin, which the gateway serves itself while admin.enabled is true");
+      }
+      if (web.enabled() && route.path().equals("/")) {
+        in.error("path", "\"/\" would hide the static files of web.root: remove one of them");
       }
       String firstWithPath = pathsSeen.putIfAbsent(route.path(), in.path());
       if (firstWithPath != null) {

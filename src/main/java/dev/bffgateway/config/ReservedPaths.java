@@ -13,13 +13,17 @@ public final class ReservedPaths {
   public static final String AUTH = "/auth";
   /** ServiceStack's GetAccessToken route. */
   public static final String ACCESS_TOKEN = "/access-token";
+  /** ServiceStack's ConvertSessionToToken route. */
+  public static final String SESSION_TO_TOKEN = "/session-to-token";
+  /** The JS client, served beside the routes so that pages can load it from the gateway's origin. */
+  public static final String CLIENT_SCRIPT = "/bff-client.js";
   /** Where ServiceStack's service clients send a DTO: {@code /api/{Dto}} and {@code /json/reply/{Dto}}. */
   public static final List<String> DTO_PREFIXES = List.of("/api/", "/json/reply/");
-  public static final List<String> DTOS = List.of("Authenticate", "GetAccessToken");
+  public static final List<String> DTOS = List.of("Authenticate", "GetAccessToken", "ConvertSessionToToken");
   public static final List<String> ALL = all();
 
   private static List<String> all() {
-    List<String> all = new java.util.ArrayList<>(List.of(HEALTH, WELL_KNOWN, AUTH, ACCESS_TOKEN));
+    List<String> all = new java.util.ArrayList<>(List.of(HEALTH, WELL_KNOWN, AUTH, ACCESS_TOKEN, SESSION_TO_TOKEN, CLIENT_SCRIPT));
     for (String prefix : DTO_PREFIXES) {
       for (String dto : DTOS) {
         all.add(prefix + dto);

@@ -3,6 +3,9 @@ package dev.bffgateway.store;
 import dev.bffgateway.store.Rotation.Outcome;
 import dev.bffgateway.token.OpaqueTokens;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.sstore.LocalSessionStore;
+import io.vertx.ext.web.sstore.SessionStore;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -14,9 +17,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /** The store in this process's memory: for tests and throwaway runs. Every method holds one lock briefly. */
 final class MemoryRefreshTokenStore implements RefreshTokenStore {
+  private static final long SESSION_REAPER_MILLIS = 60_000;
   private static final class Token {
     final String familyId;
     final long expiresAt;
@@ -56,6 +61,7 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   private final Map<String, Set<String>> familiesBySubject = new HashMap<>();
   private final Map<String, Failures> failures = new HashMap<>();
   private final Map<String, Long> revokedBefore = new HashMap<>();
+  private SessionStore sessions;
 
   MemoryRefreshTokenStore(RefreshPolicy policy) {
     this.policy = policy;
@@ -160,6 +166,17 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
+  public synchronized Future<RefreshRecord> useFamily(String familyId) {
+    long now = policy.now();
+    Family family = families.get(familyId);
+    if (family == null || family.revoked || now > family.expiresAt) {
+      return Future.succeededFuture(null);
+    }
+    family.lastUsedAt = now;
+    return Future.succeededFuture(new RefreshRecord(familyId, family.subject, family.user, family.expiresAt, family.expiresAt));
+  }
+
+  @Override
   public synchronized Future<Integer> purgeExpired() {
     long now = policy.now();
     int purged = 0;
@@ -213,7 +230,19 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
-  public Future<Void> close() {
+  public synchronized SessionStore sessionStore(Vertx vertx) {
+    if (sessions == null) {
+      // A map of its own: two gateways in one Vert.x with memory stores share nothing, as with refresh tokens.
+      sessions = LocalSessionStore.create(vertx, "bff-gateway.sessions." + UUID.randomUUID(), SESSION_REAPER_MILLIS);
+    }
+    return sessions;
+  }
+
+  @Override
+  public synchronized Future<Void> close() {
+    if (sessions != null) {
+      sessions.close();
+    }
     return Future.succeededFuture();
   }
 }

@@ -5,6 +5,8 @@ import dev.bffgateway.token.OpaqueTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.sstore.SessionStore;
+import io.vertx.ext.web.sstore.redis.RedisSessionStore;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
@@ -103,6 +105,14 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     local subject = redis.call('HGET', ARGV[1] .. 'f:' .. family, 'sub')
     if not subject then return {} end
     return {family, subject}
+    """);
+
+  private static final Script USE_FAMILY = new Script("""
+    -- KEYS: family. ARGV: now. Returns subject, user, exp of a live family, marking it used; else nothing.
+    local f = redis.call('HMGET', KEYS[1], 'sub', 'user', 'exp', 'revoked')
+    if not f[1] or f[4] or tonumber(ARGV[1]) > tonumber(f[3]) then return {} end
+    redis.call('HSET', KEYS[1], 'last', ARGV[1])
+    return {f[1], f[2], f[3]}
     """);
 
   private static final Script FAMILIES = new Script("""
@@ -216,6 +226,17 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
+  public Future<RefreshRecord> useFamily(String familyId) {
+    return run(USE_FAMILY, List.of(prefix + "f:" + familyId), List.of(Long.toString(policy.now()))).map(reply -> {
+      if (reply.size() < 3) {
+        return null;
+      }
+      long expiresAt = Long.parseLong(reply.get(2).toString());
+      return new RefreshRecord(familyId, reply.get(0).toString(), new JsonObject(reply.get(1).toString()), expiresAt, expiresAt);
+    });
+  }
+
+  @Override
   public Future<List<FamilyInfo>> families(String subject) {
     return run(FAMILIES, List.of(prefix + "s:" + subject), List.of(Long.toString(policy.now()), prefix)).map(reply -> {
       List<FamilyInfo> families = new ArrayList<>();
@@ -254,6 +275,12 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
   @Override
   public Future<Void> ping() {
     return unavailableOnFailure(redis.ping(List.of())).mapEmpty();
+  }
+
+  /** Vert.x's Redis session store on the same client; its keys are the bare session ids, as Vert.x writes them. */
+  @Override
+  public SessionStore sessionStore(Vertx vertx) {
+    return RedisSessionStore.create(vertx, client);
   }
 
   @Override

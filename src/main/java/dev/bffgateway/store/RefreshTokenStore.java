@@ -1,6 +1,8 @@
 package dev.bffgateway.store;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.sstore.SessionStore;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -46,6 +48,13 @@ public interface RefreshTokenStore {
   /** The family a token belongs to (current or already rotated), or null for an unknown token. */
   Future<FamilyRef> familyOf(String token);
 
+  /**
+   * A server session's use of its family, which it holds instead of a refresh token: marks the family used now
+   * and returns what it stands for ({@code expiresAt} is the family's end), or null when it is revoked, expired
+   * or unknown.
+   */
+  Future<RefreshRecord> useFamily(String familyId);
+
   /** The subject's families that can still refresh, oldest first. */
   Future<List<FamilyInfo>> families(String subject);
 
@@ -58,6 +67,12 @@ public interface RefreshTokenStore {
   Future<Integer> failures(String key);
 
   Future<Void> clearFailures(String key);
+
+  /**
+   * Server sessions on the same backend, so that they are exactly as durable and as shared between instances
+   * as the refresh tokens. Closed with this store.
+   */
+  SessionStore sessionStore(Vertx vertx);
 
   /** Succeeds when the backend answers: the readiness check. */
   Future<Void> ping();

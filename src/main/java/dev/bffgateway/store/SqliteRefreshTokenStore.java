@@ -6,6 +6,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.prng.VertxContextPRNG;
+import io.vertx.ext.web.sstore.SessionStore;
 import org.sqlite.SQLiteConfig;
 
 import java.nio.file.Path;
@@ -25,11 +27,11 @@ import java.util.List;
  * may open the same file: SQLite's locking (and the busy timeout) keeps them consistent.
  */
 final class SqliteRefreshTokenStore implements RefreshTokenStore {
-  private static final int SCHEMA_VERSION = 2;
+  private static final int SCHEMA_VERSION = 3;
   private static final int PURGE_BATCH = 1000;
 
   @FunctionalInterface
-  private interface Work<T> {
+  interface Work<T> {
     T run(Connection connection) throws SQLException;
   }
 
@@ -90,6 +92,11 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
         statement.executeUpdate("""
           CREATE TABLE subject_revocations (subject TEXT PRIMARY KEY, revoked_before INTEGER NOT NULL)""");
       }
+      if (version < 3) {
+        statement.executeUpdate("""
+          CREATE TABLE sessions (id TEXT PRIMARY KEY, data BLOB NOT NULL, version INTEGER NOT NULL, expires_at INTEGER NOT NULL)""");
+        statement.executeUpdate("CREATE INDEX sessions_by_expiry ON sessions(expires_at)");
+      }
       if (version < SCHEMA_VERSION) {
         statement.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
       }
@@ -98,11 +105,11 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
   }
 
   /** One IMMEDIATE transaction: the write lock is taken at its start, so no two writers interleave. */
-  private <T> Future<T> write(Work<T> work) {
+  <T> Future<T> write(Work<T> work) {
     return read(connection -> inTransaction(connection, work));
   }
 
-  private <T> Future<T> read(Work<T> work) {
+  <T> Future<T> read(Work<T> work) {
     return worker.executeBlocking(() -> {
       try {
         return work.run(connection);
@@ -306,13 +313,32 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
 
   /** In batches, each its own short transaction, so a large purge never holds up rotations for long. */
   @Override
+  public Future<RefreshRecord> useFamily(String familyId) {
+    return write(c -> {
+      long now = policy.now();
+      try (PreparedStatement update = c.prepareStatement("""
+        UPDATE families SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at >= ?
+        RETURNING subject, user, expires_at""")) {
+        update.setLong(1, now);
+        update.setString(2, familyId);
+        update.setLong(3, now);
+        try (ResultSet rs = update.executeQuery()) {
+          return rs.next() ? new RefreshRecord(familyId, rs.getString(1), new JsonObject(rs.getString(2)), rs.getLong(3), rs.getLong(3)) : null;
+        }
+      }
+    });
+  }
+
+  @Override
   public Future<Integer> purgeExpired() {
     return purgeBatches(policy.now(), 0);
   }
 
   private Future<Integer> purgeBatches(long now, int purgedSoFar) {
     return write(c -> {
-      int purged = delete(c, "refresh_tokens", "expires_at", now) + delete(c, "families", "expires_at", now);
+      // Sessions expire on the wall clock, as Vert.x's sessions count their idle time on it.
+      int purged = delete(c, "refresh_tokens", "expires_at", now) + delete(c, "families", "expires_at", now)
+        + delete(c, "sessions", "expires_at", System.currentTimeMillis());
       delete(c, "login_failures", "window_ends_at", now);
       delete(c, "subject_revocations", "revoked_before", now - RefreshPolicy.REVOCATION_KEPT_MS);
       return purged;
@@ -371,6 +397,11 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
       }
       return null;
     });
+  }
+
+  @Override
+  public SessionStore sessionStore(Vertx vertx) {
+    return new SqliteSessionStore(this, VertxContextPRNG.current(vertx));
   }
 
   @Override

@@ -48,6 +48,15 @@ public final class GatewayCookies {
     return cookie(config.refreshToken(), token, maxAgeSeconds, request);
   }
 
+  public Cookie session(String id, long maxAgeSeconds, HttpServerRequest request) {
+    return cookie(config.session(), id, maxAgeSeconds, request);
+  }
+
+  /** An expired, empty session cookie: what a request whose session is gone gets back. */
+  public Cookie clearedSession(HttpServerRequest request) {
+    return cookie(config.session(), "", 0, request);
+  }
+
   /** Expired, empty copies of all three cookies: what logout and a failed refresh send. */
   public List<Cookie> cleared(HttpServerRequest request) {
     return List.of(cookie(config.accessToken(), "", 0, request), cookie(config.refreshToken(), "", 0, request),

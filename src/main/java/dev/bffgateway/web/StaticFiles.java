@@ -1,0 +1,43 @@
+package dev.bffgateway.web;
+
+import dev.bffgateway.config.ReservedPaths;
+import dev.bffgateway.config.WebConfig;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.FileSystemAccess;
+import io.vertx.ext.web.handler.StaticHandler;
+
+/**
+ * The JS client at {@code /bff-client.js}, always, and the static files of {@code web.root} at {@code /}: the
+ * demo page packed into the jar, or a directory. Mounted last, so a file never hides a gateway endpoint; a
+ * missing file falls through to the JSON 404.
+ */
+public final class StaticFiles {
+  /** Where the build packs {@code web/} and {@code clients/js/bff-client.js} on the classpath. */
+  private static final String PACKED = "bff-gateway-web";
+  private static final long MAX_AGE_SECONDS = 300;
+
+  private StaticFiles() {
+  }
+
+  public static void mount(Router router, WebConfig web) {
+    StaticHandler packed = configured(StaticHandler.create(FileSystemAccess.RELATIVE, PACKED));
+    router.route(ReservedPaths.CLIENT_SCRIPT).method(HttpMethod.GET).method(HttpMethod.HEAD)
+      .handler(StaticFiles::nosniff).handler(packed);
+    if (web.enabled()) {
+      StaticHandler files = web.demo() ? packed : configured(StaticHandler.create(FileSystemAccess.ROOT, web.directory().toString()));
+      router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::nosniff).handler(files);
+    }
+  }
+
+  private static StaticHandler configured(StaticHandler handler) {
+    return handler.setMaxAgeSeconds(MAX_AGE_SECONDS).setDirectoryListing(false).setIncludeHidden(false)
+      .setIndexPage("index.html");
+  }
+
+  private static void nosniff(RoutingContext ctx) {
+    ctx.response().putHeader("x-content-type-options", "nosniff");
+    ctx.next();
+  }
+}
