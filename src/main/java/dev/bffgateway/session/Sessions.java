@@ -51,7 +51,8 @@ public final class Sessions {
       }
       long now = System.currentTimeMillis();
       Long started = session.get(STARTED);
-      if (started == null || now - started > maxLifetimeMillis) {
+      // Not every store expires idle sessions on time (the memory store reaps once a minute): check here.
+      if (started == null || now - started > maxLifetimeMillis || now - session.lastAccessed() > session.timeout()) {
         return end(id).map((Held) null);
       }
       touch(session, now);

@@ -23,8 +23,16 @@ public final class StaticFiles {
 
   public static void mount(Router router, WebConfig web) {
     StaticHandler packed = configured(StaticHandler.create(FileSystemAccess.RELATIVE, PACKED));
-    router.route(ReservedPaths.CLIENT_SCRIPT).method(HttpMethod.GET).method(HttpMethod.HEAD)
-      .handler(StaticFiles::nosniff).handler(packed);
+    // Mounted at /* (not at its own path, which StaticHandler would take for a directory), serving one file.
+    router.route(ReservedPaths.CLIENT_SCRIPT).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::nosniff);
+    router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+      .handler(ctx -> {
+        if (ctx.normalizedPath().equals(ReservedPaths.CLIENT_SCRIPT)) {
+          packed.handle(ctx);
+        } else {
+          ctx.next();
+        }
+      });
     if (web.enabled()) {
       StaticHandler files = web.demo() ? packed : configured(StaticHandler.create(FileSystemAccess.ROOT, web.directory().toString()));
       router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::nosniff).handler(files);

@@ -212,6 +212,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsAndValidatesSessionsAndStaticFiles(@TempDir Path dir) throws ConfigException {
+    GatewayConfig defaults = NO_ENV.parse("{}");
+    assertEquals(new SessionsConfig(SessionsConfig.Mode.TOKENS, 1800, 30 * 86_400), defaults.sessions());
+    assertEquals(new WebConfig(null, false), defaults.web());
+    GatewayConfig set = NO_ENV.parse("{ \"sessions\": { \"mode\": \"session\", \"idleTimeoutSeconds\": 600, \"maxLifetimeSeconds\": 3600 },"
+      + " \"web\": { \"root\": \"" + dir + "\" } }");
+    assertTrue(set.sessions().pureBff());
+    assertEquals(new WebConfig(dir.toAbsolutePath(), false), set.web());
+    assertEquals(new WebConfig(null, true), NO_ENV.parse("{ \"web\": { \"root\": \"demo\" } }").web());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse("""
+      { "sessions": { "mode": "cookies", "idleTimeoutSeconds": 7200, "maxLifetimeSeconds": 3600 },
+        "web": { "root": "/no/such/dir" },
+        "routes": [ { "id": "all", "path": "/", "upstream": "http://h" } ] }"""));
+    assertEquals(Set.of(
+      "sessions.mode: \"cookies\" is not one of tokens, session",
+      "sessions.maxLifetimeSeconds: 3600 is shorter than idleTimeoutSeconds (7200)",
+      "web.root: \"/no/such/dir\" is not a directory (or \"demo\" for the demo page)"), Set.copyOf(e.errors()), String.join("\n", e.errors()));
+    ConfigException hidden = assertThrows(ConfigException.class, () -> NO_ENV.parse(
+      "{ \"web\": { \"root\": \"demo\" }, \"routes\": [ { \"id\": \"all\", \"path\": \"/\", \"upstream\": \"http://h\" } ] }"));
+    assertEquals(List.of("routes[0].path: \"/\" would hide the static files of web.root: remove one of them"), hidden.errors());
+  }
+
+  @Test
   void reportsDuplicateIdsAndPaths() {
     String file = """
       { "routes": [

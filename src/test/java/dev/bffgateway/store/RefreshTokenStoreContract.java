@@ -71,6 +71,45 @@ abstract class RefreshTokenStoreContract {
   }
 
   @Test
+  void aSessionUsesItsFamilyWhileTheFamilyLives() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, "Firefox on Linux").await();
+    long createdAt = clock.millis();
+    clock.advance(Duration.ofSeconds(200));
+    RefreshRecord used = store.useFamily(issued.familyId()).await();
+    assertEquals("42", used.subject());
+    assertEquals(ALICE, used.user());
+    assertEquals(createdAt + 250_000, used.familyExpiresAt(), "a session's family ends at the family's absolute end");
+    assertEquals(clock.millis(), store.families("42").await().get(0).lastUsedAt(), "using it marks the device used");
+    assertNull(store.useFamily("no-such-family").await());
+
+    clock.advance(Duration.ofSeconds(51));
+    assertNull(store.useFamily(issued.familyId()).await(), "past the family's lifetime");
+    IssuedRefreshToken other = store.issue("42", null, ALICE, null).await();
+    store.revokeFamily(other.familyId()).await();
+    assertNull(store.useFamily(other.familyId()).await(), "revoked");
+  }
+
+  @Test
+  void sessionsAreStoredTouchedAndDeleted(Vertx vertx) {
+    io.vertx.ext.web.sstore.SessionStore sessions = store.sessionStore(vertx);
+    io.vertx.ext.web.Session session = sessions.createSession(60_000, 32);
+    session.put("sub", "42").put("started", 1234L);
+    sessions.put(session).await();
+
+    io.vertx.ext.web.Session found = sessions.get(session.id()).await();
+    assertEquals("42", found.get("sub"));
+    assertEquals(1234L, (Long) found.get("started"));
+    assertNull(sessions.get("no-such-session").await());
+
+    found.setAccessed();
+    sessions.put(found).await();
+    assertEquals("42", sessions.get(session.id()).await().get("sub"), "a touched session keeps its data");
+
+    sessions.delete(session.id()).await();
+    assertNull(sessions.get(session.id()).await());
+  }
+
+  @Test
   void graceThenReuseAtTheExactBoundary() {
     IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
     Rotation rotated = store.rotate(issued.token()).await();
