@@ -399,7 +399,7 @@ export class BffClient {
     this._post({ type: 'refreshed', ok: false });
     if (res.status === 401) {
       // The refresh cookie is missing, expired or revoked: nobody is signed in in this browser.
-      const wasSignedIn = this._state !== 'signedOut';
+      const wasSignedIn = this._state === 'signedIn';
       this._signOutLocally();
       if (wasSignedIn) this._emit({ type: 'signedOut', source: 'local' });
       return errorFor(res, body, AuthenticationRequiredError, 'The sign-in has ended');
