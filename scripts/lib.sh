@@ -38,3 +38,13 @@ wait_for_http() {
     sleep 0.2
   done
 }
+
+# Like ensure_jar, but also rebuilds when the demo page (web/) or the JS client, which the build packs into
+# the jar, changed. Used by scripts/e2e.
+ensure_jar_with_web() {
+  ensure_build_tools
+  if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src web clients/js/bff-client.js -newer "$JAR" -print -quit 2>/dev/null)" ]; then
+    echo "Building $JAR" >&2
+    mvn -B -q -DskipTests package
+  fi
+}
