@@ -55,11 +55,11 @@ after(async () => {
 function secondOriginPage() {
   return `<!doctype html><meta charset="utf-8"><title>second origin</title><p>An app on another origin</p>
 <script type="module">
-  const gatewayHost = new URLSearchParams(location.search).get('gateway');
-  const mode = new URLSearchParams(location.search).get('mode') ?? 'token';
-  const lib = await import('http://' + gatewayHost + ':${gatewayPort}/bff-client.js');
+  const query = new URLSearchParams(location.search);
+  const gateway = 'http://' + query.get('gateway');
+  const lib = await import(gateway + '/bff-client.js');
   window.lib = lib;
-  window.client = lib.createClient({ baseUrl: 'http://' + gatewayHost + ':${gatewayPort}', mode });
+  window.client = lib.createClient({ baseUrl: gateway, mode: query.get('mode') ?? 'token' });
   document.body.dataset.ready = 'yes';
 </script>`;
 }
@@ -330,61 +330,76 @@ describe('the demo page in Chromium', () => {
 });
 
 describe('other origins', () => {
-  test('cross-site app (localhost → 127.0.0.1) with CORS: sign-in and Bearer calls work, the SameSite cookies do not', async () => {
-    const { context, page, requests, close } = await newSession();
-    try {
-      await page.goto(`http://localhost:${second.port}/?gateway=127.0.0.1`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'yes');
-      const user = await page.evaluate(async () => (await client.login('alice', 'wonderland')).userName);
-      assert.equal(user, 'alice');
-      const login = requests.find((r) => r.url().endsWith('/auth/credentials'));
-      assert.equal((await login.allHeaders())['sec-fetch-site'], 'cross-site');
-      const echo = await page.evaluate(() => client.getJson('/api/from-another-site'));
-      assert.equal(echo.token.verified, true);
-      assert.equal(echo.headers.authorization?.startsWith('Bearer '), true);
-      // Chromium refuses SameSite=Lax (or Strict) cookies from a cross-site response: no refresh cookie, so
-      // once the access token expires the user must sign in again. Hence: serve the app from the same site.
-      assert.deepEqual((await context.cookies(`http://127.0.0.1:${gatewayPort}`)).map((c) => c.name), []);
-      const refresh = await page.evaluate(() => client.refresh().then(() => 'ok', (e) => `${e.name} ${e.status}`));
-      assert.equal(refresh, 'AuthenticationRequiredError 401');
-    } finally {
-      await close();
-    }
+  // The same two tests against the gateway above (cookies.sameSite Lax, the default) and one with Strict.
+  let strict;
+  before(async () => {
+    const trusted = `http://localhost:${second.port}`;
+    strict = await startGateway({ config: () => ({ cookies: { sameSite: 'Strict' }, cors: { allowedOrigins: [trusted] }, csrf: { trustedOrigins: [trusted] } }) });
   });
+  after(async () => { await strict?.stop(); });
 
-  test('same-site app on another port (localhost → localhost) with CORS and credentials: everything works', async () => {
-    const { context, page, requests, close } = await newSession();
-    try {
-      await page.goto(`http://localhost:${second.port}/?gateway=localhost&mode=cookie`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'yes');
-      assert.equal(await page.evaluate(async () => (await client.login('alice', 'wonderland')).userName), 'alice');
-      const login = requests.find((r) => r.url().endsWith('/auth/credentials'));
-      assert.equal((await login.allHeaders())['sec-fetch-site'], 'same-site');
-      const cookies = (await context.cookies(`http://localhost:${gatewayPort}`)).map((c) => c.name).sort();
-      assert.deepEqual(cookies, ['ss-reftok', 'ss-tok']);
-      assert.doesNotMatch(await page.evaluate(() => document.cookie), /ss-/);
+  for (const sameSite of ['Lax', 'Strict']) {
+    const port = () => (sameSite === 'Lax' ? gatewayPort : strict.port);
 
-      // Cookie mode: no Authorization header, the cookies authenticate the CORS request.
-      const echo = await page.evaluate(() => client.getJson('/api/same-site'));
-      assert.equal(echo.token.verified, true);
-      const call = requests.find((r) => r.url().endsWith('/api/same-site'));
-      assert.equal((await call.allHeaders()).authorization, undefined);
-      // A refresh rotates the cookie, and an unsafe request with the cookies passes the CSRF rule (trusted).
-      const before = (await context.cookies(`http://localhost:${gatewayPort}`)).find((c) => c.name === 'ss-reftok').value;
-      await page.evaluate(() => client.refresh());
-      const afterRefresh = (await context.cookies(`http://localhost:${gatewayPort}`)).find((c) => c.name === 'ss-reftok').value;
-      assert.notEqual(afterRefresh, before);
-      const posted = await page.evaluate(() => client.postJson('/api/orders', { item: 1 }));
-      assert.equal(posted.method, 'POST');
-      assert.equal(posted.token.verified, true);
-      const sessions = await page.evaluate(() => client.listSessions());
-      assert.equal(sessions.filter((s) => s.current).length, 1);
-      await page.evaluate(() => client.logout());
-      assert.deepEqual(await context.cookies(`http://localhost:${gatewayPort}`), []);
-    } finally {
-      await close();
-    }
-  });
+    test(`SameSite=${sameSite}: cross-site app (localhost → 127.0.0.1) with CORS: sign-in and Bearer calls work, the SameSite cookies do not`, async () => {
+      const { context, page, requests, close } = await newSession();
+      try {
+        await page.goto(`http://localhost:${second.port}/?gateway=127.0.0.1:${port()}`);
+        await page.waitForFunction(() => document.body.dataset.ready === 'yes');
+        const user = await page.evaluate(async () => (await client.login('alice', 'wonderland')).userName);
+        assert.equal(user, 'alice');
+        const login = requests.find((r) => r.url().endsWith('/auth/credentials'));
+        assert.equal((await login.allHeaders())['sec-fetch-site'], 'cross-site');
+        const setCookies = (await (await login.response()).headersArray()).filter((h) => h.name.toLowerCase() === 'set-cookie');
+        assert.ok(setCookies.some((h) => h.value.startsWith('ss-reftok=') && h.value.includes(`SameSite=${sameSite}`)), 'the gateway did send the cookies');
+        const echo = await page.evaluate(() => client.getJson('/api/from-another-site'));
+        assert.equal(echo.token.verified, true);
+        assert.equal(echo.headers.authorization?.startsWith('Bearer '), true);
+        // Chromium refuses SameSite=Lax (or Strict) cookies from a cross-site response: no refresh cookie, so
+        // once the access token expires the user must sign in again. Hence: serve the app from the same site.
+        assert.deepEqual((await context.cookies(`http://127.0.0.1:${port()}`)).map((c) => c.name), []);
+        const refresh = await page.evaluate(() => client.refresh().then(() => 'ok', (e) => `${e.name} ${e.status}`));
+        assert.equal(refresh, 'AuthenticationRequiredError 401');
+      } finally {
+        await close();
+      }
+    });
+
+    test(`SameSite=${sameSite}: same-site app on another port (localhost → localhost) with CORS and credentials: everything works`, async () => {
+      const { context, page, requests, close } = await newSession();
+      try {
+        await page.goto(`http://localhost:${second.port}/?gateway=localhost:${port()}&mode=cookie`);
+        await page.waitForFunction(() => document.body.dataset.ready === 'yes');
+        assert.equal(await page.evaluate(async () => (await client.login('alice', 'wonderland')).userName), 'alice');
+        const login = requests.find((r) => r.url().endsWith('/auth/credentials'));
+        assert.equal((await login.allHeaders())['sec-fetch-site'], 'same-site');
+        const cookies = (await context.cookies(`http://localhost:${port()}`)).map((c) => c.name).sort();
+        assert.deepEqual(cookies, ['ss-reftok', 'ss-tok']);
+        assert.ok((await context.cookies(`http://localhost:${port()}`)).every((c) => c.sameSite === sameSite && c.httpOnly));
+        assert.doesNotMatch(await page.evaluate(() => document.cookie), /ss-/);
+
+        // Cookie mode: no Authorization header, the cookies authenticate the CORS request.
+        const echo = await page.evaluate(() => client.getJson('/api/same-site'));
+        assert.equal(echo.token.verified, true);
+        const call = requests.find((r) => r.url().endsWith('/api/same-site'));
+        assert.equal((await call.allHeaders()).authorization, undefined);
+        // A refresh rotates the cookie, and an unsafe request with the cookies passes the CSRF rule (trusted).
+        const before = (await context.cookies(`http://localhost:${port()}`)).find((c) => c.name === 'ss-reftok').value;
+        await page.evaluate(() => client.refresh());
+        const afterRefresh = (await context.cookies(`http://localhost:${port()}`)).find((c) => c.name === 'ss-reftok').value;
+        assert.notEqual(afterRefresh, before);
+        const posted = await page.evaluate(() => client.postJson('/api/orders', { item: 1 }));
+        assert.equal(posted.method, 'POST');
+        assert.equal(posted.token.verified, true);
+        const sessions = await page.evaluate(() => client.listSessions());
+        assert.equal(sessions.filter((s) => s.current).length, 1);
+        await page.evaluate(() => client.logout());
+        assert.deepEqual(await context.cookies(`http://localhost:${port()}`), []);
+      } finally {
+        await close();
+      }
+    });
+  }
 
   test('a page of a third, untrusted origin is refused by the CSRF rule even though the cookies ride along', async () => {
     const { context, page: app, requests, close } = await newSession();
