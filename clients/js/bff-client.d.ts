@@ -63,9 +63,10 @@ export interface ClientOptions {
    * 'token' (default): the client keeps the access token in memory and sends `Authorization: Bearer` to the
    * gateway and to `tokenOrigins`, refreshing it just before it expires. 'cookie': the client never sends
    * a token; the HttpOnly cookies and `credentials: 'include'` do everything, and the client only refreshes
-   * and retries on a 401.
+   * and retries on a 401. 'session': for the gateway's `sessions.mode: "session"` (pure BFF): like 'cookie',
+   * but it never refreshes (there is no refresh token); a 401 means the session is over.
    */
-  mode?: 'token' | 'cookie';
+  mode?: 'token' | 'cookie' | 'session';
   /** Other origins that get `Authorization: Bearer` in token mode (exact origins). No other origin ever does. */
   tokenOrigins?: string[];
   /** Called when a request is still 401 after a refresh and a retry; fetch() then resolves with that 401. */
@@ -100,7 +101,7 @@ export interface ClientOptions {
 export class BffClient {
   constructor(options?: ClientOptions);
   readonly options: Required<Omit<ClientOptions, 'onAuthenticationRequired' | 'fetch' | 'locks' | 'BroadcastChannel'>>;
-  readonly mode: 'token' | 'cookie';
+  readonly mode: 'token' | 'cookie' | 'session';
   onAuthenticationRequired?: (response: Response) => void | Promise<void>;
   /** The access token, in memory only; null without one. */
   readonly accessToken: string | null;

@@ -68,7 +68,7 @@ let tabCounter = 0;
 export class BffClient {
   constructor(options = {}) {
     const o = { ...DEFAULTS, ...options };
-    if (o.mode !== 'token' && o.mode !== 'cookie') throw new TypeError(`mode must be "token" or "cookie", not ${o.mode}`);
+    if (!['token', 'cookie', 'session'].includes(o.mode)) throw new TypeError(`mode must be "token", "cookie" or "session", not ${o.mode}`);
     this.options = o;
     this.baseUrl = String(o.baseUrl || '').replace(/\/+$/, '');
     this.mode = o.mode;
@@ -349,6 +349,9 @@ export class BffClient {
    * since `generation`), or with the error to report (never rejects).
    */
   _refreshOnce(generation, { force, proactive = false }) {
+    // Session mode (the gateway's sessions.mode "session"): there is no refresh token, and POST /access-token
+    // would clear the session cookie. A 401 means the session is over.
+    if (this.mode === 'session') return Promise.resolve(new AuthenticationRequiredError('The session has ended', { status: 401 }));
     if (!force && this._generation !== generation && this._state === 'signedIn' && (this.mode === 'cookie' || (this._token && !this._isExpiring()))) {
       return Promise.resolve(true);
     }

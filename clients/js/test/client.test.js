@@ -305,3 +305,32 @@ describe('tabs', () => {
     assert.equal(refreshes(browser.log.slice(start)), 1);
   });
 });
+
+describe('session mode (sessions.mode "session", pure BFF)', () => {
+  let sessionGw;
+  before(async () => { sessionGw = await startGateway({ config: () => ({ sessions: { mode: 'session' } }) }); });
+  after(async () => { await sessionGw?.stop(); });
+
+  test('signs in with the ss-id cookie only, calls the API, never refreshes, logs out', async () => {
+    const fetch = cookieFetch();
+    const client = createClient({ baseUrl: sessionGw.url, fetch, mode: 'session', crossTab: false });
+    const body = await client.login('alice', 'wonderland');
+    assert.equal(body.bearerToken, undefined);
+    assert.equal(client.accessToken, null);
+    assert.deepEqual([...fetch.jar.keys()], ['ss-id']);
+    assert.equal(client.user.userName, 'alice');
+    const echo = await client.getJson('/api/s');
+    assert.equal(echo.token.verified, true, 'the gateway minted a token for the upstream');
+    // A 401 (here from a token the caller supplied, which decides over the session) is final: no refresh,
+    // which in session mode would clear the session cookie.
+    await assert.rejects(client.getJson('/auth', { headers: { Authorization: 'Bearer nope' } }), AuthenticationRequiredError);
+    assert.equal(refreshes(fetch.log), 0);
+    assert.equal(count(fetch.log, 'GET', '/auth'), 1);
+    assert.ok(fetch.jar.has('ss-id'), 'the session cookie survived');
+    assert.equal((await client.currentUser()).userName, 'alice');
+    await client.logout();
+    assert.equal(fetch.jar.has('ss-id'), false);
+    assert.equal(await client.currentUser(), null);
+    assert.equal(refreshes(fetch.log), 0);
+  });
+});
