@@ -23,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A running gateway: one {@link GatewayVerticle} per configured event-loop instance, sharing one port. */
@@ -30,14 +32,19 @@ public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   private final Vertx vertx;
-  private final Components components;
+  private final List<GatewayVerticle> verticles;
   private final String deploymentId;
   private final int port;
   private final long purgeTimer;
+  private GatewayConfig config;
+  private Components components;
 
-  private Gateway(Vertx vertx, Components components, String deploymentId, int port, long purgeTimer) {
+  private Gateway(Vertx vertx, GatewayConfig config, Components components, List<GatewayVerticle> verticles, String deploymentId,
+                  int port, long purgeTimer) {
     this.vertx = vertx;
+    this.config = config;
     this.components = components;
+    this.verticles = verticles;
     this.deploymentId = deploymentId;
     this.port = port;
     this.purgeTimer = purgeTimer;
@@ -55,20 +62,57 @@ public final class Gateway {
   /** With the clock every component reads: tests move it to check expiry and grace windows exactly. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock) {
     AtomicInteger port = new AtomicInteger();
+    List<GatewayVerticle> verticles = new CopyOnWriteArrayList<>();
     return vertx.executeBlocking(() -> {
         prepareDataDir(config.dataDir());
-        Tokens tokens = new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock);
-        return new FromFiles(tokens, credentials(vertx, config.credentials()));
+        return new FromFiles(new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock),
+          credentials(vertx, config.credentials()));
       })
       .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
         .map(store -> new Components(files.tokens(), store, new Sessions(store.sessionStore(vertx), config.sessions()), files.credentials(), clock)))
-      .compose(components -> vertx.deployVerticle(() -> new GatewayVerticle(config, components, port::set),
-          new DeploymentOptions().setInstances(config.server().instances()))
+      .compose(components -> vertx.deployVerticle(() -> {
+            GatewayVerticle verticle = new GatewayVerticle(config, components, port::set);
+            verticles.add(verticle);
+            return verticle;
+          }, new DeploymentOptions().setInstances(config.server().instances()))
         .recover(failure -> components.store().close().transform(closed -> Future.failedFuture(failure)))
-        .map(id -> new Gateway(vertx, components, id, port.get(), purgePeriodically(vertx, components, config))));
+        .map(id -> new Gateway(vertx, config, components, List.copyOf(verticles), id, port.get(),
+          purgePeriodically(vertx, components, config))));
   }
 
   private record FromFiles(Tokens tokens, CredentialVerifier credentials) {
+  }
+
+
+  /**
+   * Applies a new configuration without a restart: routes, CORS, CSRF, cookies, tokens and keys, the users file,
+   * admin and static files. Each event loop swaps all of its handlers at once; connections and in-flight requests
+   * are kept. What only a restart can change (the listener, the store, sessions, the upstream pool, the data
+   * directory, the credentials' type) keeps its running value and is named in the result, for the log.
+   *
+   * @return the sections whose changes wait for a restart; fails, changing nothing, when the keys or the users
+   *     file cannot be loaded
+   */
+  public synchronized Future<List<String>> reload(GatewayConfig next) {
+    GatewayConfig current = config;
+    ReloadPlan plan = ReloadPlan.between(current, next);
+    Clock clock = components.clock();
+    CredentialVerifier keptCredentials = components.credentials();
+    GatewayConfig applied = plan.applied();
+    return vertx.executeBlocking(() -> new FromFiles(new Tokens(applied.tokens(), TokenKeys.load(applied.tokens(), applied.dataDir()), clock),
+        // An HTTP verifier holds a client, and its settings only change with a restart: keep the running one.
+        applied.credentials().type() == CredentialsConfig.Type.USERS ? credentials(vertx, applied.credentials()) : keptCredentials))
+      .compose(files -> {
+        Components reloaded = components.reloaded(files.tokens(), files.credentials());
+        List<Future<Void>> swaps = verticles.stream().map(verticle -> verticle.reload(applied, reloaded)).toList();
+        return Future.all(swaps).map(done -> {
+          synchronized (this) {
+            config = applied;
+            components = reloaded;
+          }
+          return plan.restartNeeded();
+        });
+      });
   }
 
   /** Blocking: reads the users file. */
@@ -92,10 +136,15 @@ public final class Gateway {
     return port;
   }
 
-  /** Stops serving, then closes the store. */
+  /** Stops accepting, lets in-flight requests finish (up to server.shutdownGraceSeconds), then closes the store. */
   public Future<Void> stop() {
     vertx.cancelTimer(purgeTimer);
     return vertx.undeploy(deploymentId).eventually(() -> components.store().close());
+  }
+
+  /** The configuration in effect: the started one, or the last one reloaded. */
+  public synchronized GatewayConfig config() {
+    return config;
   }
 
   /** Keys and the embedded database live here, so only the gateway's own user may read it. */

@@ -24,6 +24,7 @@ import dev.bffgateway.web.GatewayCookies;
 import dev.bffgateway.web.StaticFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -37,6 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
@@ -46,14 +48,17 @@ import java.util.function.IntConsumer;
 final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
-  private final GatewayConfig config;
-  private final Components components;
+  private final GatewayConfig initial;
+  private final Components initialComponents;
   private final IntConsumer onListening;
   private HttpClient client;
+  private HttpServer server;
+  /** Everything that answers requests, built from one configuration; replaced whole by {@link #reload}. */
+  private Handler<HttpServerRequest> frontDoor;
 
   GatewayVerticle(GatewayConfig config, Components components, IntConsumer onListening) {
-    this.config = config;
-    this.components = components;
+    this.initial = config;
+    this.initialComponents = components;
     this.onListening = onListening;
   }
 
@@ -64,10 +69,48 @@ final class GatewayVerticle extends VerticleBase {
         .setKeepAlive(true)
         .setTcpNoDelay(true)
         .setDecompressionSupported(false)
-        .setConnectTimeout(config.proxy().connectTimeoutMs()))
-      .with(new PoolOptions().setHttp1MaxSize(config.proxy().poolSize()))
+        .setConnectTimeout(initial.proxy().connectTimeoutMs()))
+      .with(new PoolOptions().setHttp1MaxSize(initial.proxy().poolSize()))
       .build();
+    frontDoor = frontDoor(initial, initialComponents);
 
+    ServerConfig listener = initial.server();
+    return vertx.createHttpServer(serverOptions(listener))
+      .requestHandler(request -> frontDoor.handle(request))
+      .listen(listener.port(), listener.host())
+      .onSuccess(listening -> {
+        server = listening;
+        onListening.accept(listening.actualPort());
+      })
+      .map(HttpServer::actualPort);
+  }
+
+  /**
+   * Swaps in handlers built from a new configuration, on this verticle's own event loop, so no request sees half
+   * of each. Requests already in flight finish on the handlers they started with; connections stay open.
+   */
+  Future<Void> reload(GatewayConfig config, Components components) {
+    Promise<Void> swapped = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        frontDoor = frontDoor(config, components);
+        swapped.complete();
+      } catch (RuntimeException e) {
+        swapped.fail(e);
+      }
+    });
+    return swapped.future();
+  }
+
+  /** Stops accepting, lets in-flight requests finish for up to the grace period, then closes the upstream pool. */
+  @Override
+  public Future<?> stop() {
+    Future<Void> drained = server == null ? Future.succeededFuture()
+      : server.shutdown(initial.server().shutdownGraceSeconds(), TimeUnit.SECONDS);
+    return drained.eventually(() -> client == null ? Future.succeededFuture() : client.close());
+  }
+
+  private Handler<HttpServerRequest> frontDoor(GatewayConfig config, Components components) {
     VerifiedTokenCache verified = components.tokens().newCache();
     GatewayCookies cookies = new GatewayCookies(config.cookies());
     CsrfGuard csrf = new CsrfGuard(config.csrf());
@@ -80,7 +123,8 @@ final class GatewayVerticle extends VerticleBase {
       config.tokens().accessTokenTtlSeconds(), components.clock());
     RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens());
 
-    Router endpoints = gatewayEndpoints(new AuthEndpoints(authDependencies(cookies, csrf), verified, refresher, sessionUsers),
+    Router endpoints = gatewayEndpoints(config, components,
+      new AuthEndpoints(authDependencies(config, components, cookies, csrf), verified, refresher, sessionUsers),
       new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()));
     RouteTable.Builder<Handler<HttpServerRequest>> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
@@ -95,21 +139,10 @@ final class GatewayVerticle extends VerticleBase {
     if (config.web().enabled()) {
       targets.put("/", endpoints::handle);
     }
-
-    ServerConfig server = config.server();
-    return vertx.createHttpServer(serverOptions(server))
-      .requestHandler(new FrontDoor(targets.build(), cors))
-      .listen(server.port(), server.host())
-      .onSuccess(listening -> onListening.accept(listening.actualPort()))
-      .map(HttpServer::actualPort);
+    return new FrontDoor(targets.build(), cors);
   }
 
-  @Override
-  public Future<?> stop() {
-    return client == null ? Future.succeededFuture() : client.close();
-  }
-
-  private Router gatewayEndpoints(AuthEndpoints auth, AccountEndpoints account) {
+  private Router gatewayEndpoints(GatewayConfig config, Components components, AuthEndpoints auth, AccountEndpoints account) {
     Router router = Router.router(vertx);
     Health.mount(router, vertx, config, components.store());
     components.tokens().mount(router);
@@ -128,7 +161,8 @@ final class GatewayVerticle extends VerticleBase {
     return router;
   }
 
-  private AuthEndpoints.Dependencies authDependencies(GatewayCookies cookies, CsrfGuard csrf) {
+  private static AuthEndpoints.Dependencies authDependencies(GatewayConfig config, Components components, GatewayCookies cookies,
+                                                             CsrfGuard csrf) {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),

@@ -49,10 +49,13 @@ public final class Cli {
     Run 'bff-gateway <command> --help' for the options of a command.
     """;
   private static final String RUN_USAGE = """
-    Usage: bff-gateway run [--conf FILE]
+    Usage: bff-gateway run [--conf FILE] [--watch SECONDS]
 
     Starts the gateway with the configuration FILE (default: conf/gateway.json).
     ${NAME} and ${NAME:-default} in string values are read from the environment.
+    FILE, and the key and users files it names, are checked for changes every SECONDS (default 2; 0: never)
+    and on SIGHUP; a valid change is applied without a restart, an invalid one is logged and ignored.
+    SIGTERM and Ctrl-C stop accepting, let in-flight requests finish (server.shutdownGraceSeconds), then exit.
     Exit code 2 when the configuration is invalid, 1 when the gateway cannot start.
     """;
   private static final String CHECK_USAGE = """
@@ -119,7 +122,7 @@ public final class Cli {
         out.print(USAGE);
         yield OK;
       }
-      case "run" -> withOptions(rest, Set.of("conf"), RUN_USAGE, this::run);
+      case "run" -> withOptions(rest, Set.of("conf", "watch"), RUN_USAGE, this::run);
       case "check-config" -> withOptions(rest, Set.of("conf"), CHECK_USAGE, this::checkConfig);
       case "gen-key" -> withOptions(rest, Set.of("alg", "out"), GEN_KEY_USAGE, this::genKey);
       case "jwks" -> withOptions(rest, Set.of("conf"), JWKS_USAGE, this::jwks);
@@ -198,7 +201,17 @@ public final class Cli {
       out.println("bff-gateway listening on " + scheme + "://" + displayHost(config.server().host()) + ":" + gateway.port()
         + " (" + config.server().instances() + " event loops, " + config.routes().size() + " routes, native transport: "
         + vertx.isNativeTransportEnabled() + ")");
-      return keepRunningUntilStopped(vertx);
+      watchForChanges(vertx, gateway, options);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        out.println("bff-gateway stopping: finishing in-flight requests (at most " + config.server().shutdownGraceSeconds() + " s)");
+        // In turn, not chained: the close must not complete a future on an event loop it has just stopped.
+        try {
+          gateway.stop().await();
+        } finally {
+          vertx.close().await();
+        }
+      }));
+      return RUNNING;
     } catch (Exception e) {
       vertx.close().await();
       if (e instanceof ConfigException invalid) {
@@ -208,6 +221,16 @@ public final class Cli {
       err.println("bff-gateway could not start: " + e.getMessage());
       return FAILED;
     }
+  }
+
+  private void watchForChanges(Vertx vertx, Gateway gateway, Map<String, String> options) {
+    long seconds = Long.parseLong(options.getOrDefault("watch", "2"));
+    ConfigWatcher watcher = new ConfigWatcher(vertx, Path.of(options.getOrDefault("conf", DEFAULT_CONF)),
+      new ConfigLoader(env, Runtime.getRuntime().availableProcessors()), gateway);
+    if (seconds > 0) {
+      watcher.watch(seconds * 1000);
+    }
+    Hangup.onSignal(() -> watcher.check(true));
   }
 
   private int genKey(Map<String, String> options) {

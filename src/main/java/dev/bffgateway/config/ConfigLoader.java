@@ -135,8 +135,9 @@ public final class ConfigLoader {
     long maxBodyBytes = in.number("maxBodyBytes", 64 * 1024, 1, 1L << 30);
     int idleTimeoutSeconds = in.integer("idleTimeoutSeconds", 60, 1, 86_400);
     int instances = in.integer("instances", 0, 0, 256);
+    int shutdownGrace = in.integer("shutdownGraceSeconds", 20, 0, 3_600);
     in.rejectUnknownKeys();
-    return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances);
+    return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace);
   }
 
   private TlsConfig tls(ObjectReader in) {

@@ -4,7 +4,9 @@ package dev.bffgateway.config;
  * The listener: where it binds, how it speaks, and how many event-loop instances serve it.
  *
  * @param tls       null for plain HTTP
- * @param instances event-loop verticle instances; already resolved (0 in the file means one per core)
+ * @param instances            event-loop verticle instances; already resolved (0 in the file means one per core)
+ * @param shutdownGraceSeconds how long a stopping gateway lets in-flight requests finish
  */
-public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances) {
+public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances,
+                           int shutdownGraceSeconds) {
 }

@@ -1,0 +1,58 @@
+package dev.bffgateway.cli;
+
+import dev.bffgateway.Gateway;
+import dev.bffgateway.config.ConfigLoader;
+import dev.bffgateway.support.Http;
+import dev.bffgateway.support.RecordingUpstream;
+import dev.bffgateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Hot reload from the file: a valid change is applied, an invalid one leaves the running configuration alone. */
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
+class ConfigWatcherTest {
+
+  @Test
+  void appliesValidChangesAndKeepsRunningThroughInvalidOnes(Vertx vertx, @TempDir Path dir) throws Exception {
+    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
+    Path file = dir.resolve("gateway.json");
+    JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("a", "/a", upstream.url())));
+    Files.writeString(file, config.encodePrettily());
+    ConfigLoader loader = new ConfigLoader(Map.<String, String>of()::get, 2);
+    Gateway gateway = Gateway.start(vertx, loader.load(file)).await();
+    Http http = new Http(vertx.createHttpClient(), gateway.port());
+    ConfigWatcher watcher = new ConfigWatcher(vertx, file, loader, gateway);
+
+    assertFalse(watcher.check(false).await(), "nothing changed");
+
+    Files.writeString(file, "{ \"routes\": [ { \"id\": \"b\", \"path\": \"b\" } ], \"server\": { \"port\": -1 } }");
+    assertFalse(watcher.check(false).await(), "an invalid file is not applied");
+    assertEquals(200, http.get("/a/x").status());
+    assertEquals("a", gateway.config().routes().get(0).id());
+
+    config.put("routes", new JsonArray().add(TestGateway.route("b", "/b", upstream.url())));
+    Files.writeString(file, config.encodePrettily());
+    assertTrue(watcher.check(false).await());
+    assertEquals(404, http.get("/a/x").status());
+    assertEquals(200, http.get("/b/x").status());
+    assertEquals("/b/x", upstream.last().uri());
+
+    assertFalse(watcher.check(false).await(), "applied once");
+    assertTrue(watcher.check(true).await(), "SIGHUP reloads even an unchanged file");
+  }
+}
