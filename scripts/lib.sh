@@ -21,10 +21,11 @@ ensure_build_tools() {
 
 JAR=target/bff-gateway.jar
 
-# Builds the fat jar when it is missing or older than any source, resource or the pom.
+# Builds the fat jar when it is missing or older than the pom, any source or resource, or the demo page (web/)
+# and the JS client, which the build packs into the jar.
 ensure_jar() {
   ensure_build_tools
-  if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src -newer "$JAR" -print -quit)" ]; then
+  if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src web clients/js/bff-client.js -newer "$JAR" -print -quit 2>/dev/null)" ]; then
     echo "Building $JAR" >&2
     mvn -B -q -DskipTests package
   fi
@@ -37,14 +38,4 @@ wait_for_http() {
     [ $SECONDS -ge $deadline ] && { echo "No answer from $url after $2 s" >&2; return 1; }
     sleep 0.2
   done
-}
-
-# Like ensure_jar, but also rebuilds when the demo page (web/) or the JS client, which the build packs into
-# the jar, changed. Used by scripts/e2e.
-ensure_jar_with_web() {
-  ensure_build_tools
-  if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src web clients/js/bff-client.js -newer "$JAR" -print -quit 2>/dev/null)" ]; then
-    echo "Building $JAR" >&2
-    mvn -B -q -DskipTests package
-  fi
 }

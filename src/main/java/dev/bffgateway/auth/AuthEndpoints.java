@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -185,12 +186,15 @@ public final class AuthEndpoints {
   }
 
   /**
-   * Pure BFF: a new session for the new family, replacing (and logging out) any session the browser had. When
-   * the session cannot be stored, the family that was just issued is revoked, so no half of a sign-in remains.
+   * Pure BFF: a new session for the new family, replacing (and logging out) any session or refresh token the
+   * browser had, so that no earlier sign-in stays in charge. When the session cannot be stored, the family that
+   * was just issued is revoked, so no half of a sign-in remains.
    */
   private Future<Sessions.Held> startSession(HttpServerRequest request, String subject, String familyId) {
     String previous = GatewayCookies.read(request, deps.cookies().sessionName());
+    String previousRefresh = GatewayCookies.read(request, deps.cookies().refreshTokenName());
     return (previous == null ? Future.<Void>succeededFuture() : endSession(previous))
+      .compose(ended -> previousRefresh == null ? Future.<Void>succeededFuture() : deps.store().revokeFamilyOf(previousRefresh))
       .compose(ended -> deps.sessions().start(subject, familyId))
       .recover(failure -> deps.store().revokeFamily(familyId).transform(revoked -> Future.failedFuture(failure)));
   }
@@ -203,6 +207,11 @@ public final class AuthEndpoints {
       // Pure BFF: the browser gets the session cookie and nothing else; the tokens stay with the gateway.
       response.addCookie(deps.cookies().session(signedIn.session().id(), deps.sessionsConfig().maxLifetimeSeconds(), ctx.request()));
       response.putHeader("x-cookies", deps.cookies().sessionName());
+      for (String tokenCookie : List.of(deps.cookies().accessTokenName(), deps.cookies().refreshTokenName())) {
+        if (GatewayCookies.read(ctx.request(), tokenCookie) != null) {
+          response.addCookie(deps.cookies().expired(tokenCookie, ctx.request()));
+        }
+      }
     } else {
       handOutTokens(ctx, deps.issuer().issue(account.identity()).token(), signedIn.refresh(), body, "bearerToken");
     }
@@ -269,14 +278,14 @@ public final class AuthEndpoints {
       .onSuccess(converted -> {
         if (converted == null) {
           sessionUsers.forget(sessionId);
-          ctx.response().addCookie(deps.cookies().clearedSession(request));
+          ctx.response().addCookie(deps.cookies().expired(deps.cookies().sessionName(), request));
           notAuthenticated(ctx);
           return;
         }
         JsonObject body = new JsonObject();
         handOutTokens(ctx, converted.minted().access().token(), converted.refresh(), body, "accessToken");
         if (!preserve) {
-          ctx.response().addCookie(deps.cookies().clearedSession(request));
+          ctx.response().addCookie(deps.cookies().expired(deps.cookies().sessionName(), request));
         }
         JsonObject meta = Dto.meta(dto);
         if (meta != null) {
@@ -299,7 +308,7 @@ public final class AuthEndpoints {
         if (found.failed()) {
           fail(ctx, found.cause());
         } else if (found.result() == null) {
-          ctx.response().addCookie(deps.cookies().clearedSession(ctx.request()));
+          ctx.response().addCookie(deps.cookies().expired(deps.cookies().sessionName(), ctx.request()));
           notAuthenticated(ctx);
         } else {
           json(ctx.response(), userBody(found.result().user()));
@@ -386,7 +395,7 @@ public final class AuthEndpoints {
   }
 
   private void refreshRefused(RoutingContext ctx) {
-    clearCookies(ctx);
+    deps.cookies().clearedTokens(ctx.request()).forEach(ctx.response()::addCookie);
     ErrorResponses.send(ctx.response(), 401, INVALID_REFRESH_TOKEN);
   }
 
@@ -405,11 +414,9 @@ public final class AuthEndpoints {
       clearCookies(ctx);
       json(ctx.response(), new JsonObject());
     }).onFailure(failure -> {
-      // The family could not be revoked: drop the access token, but keep the refresh cookie so that the
-      // client's retry (after Retry-After) can still end the family instead of leaving it valid for days.
-      deps.cookies().cleared(ctx.request()).stream()
-        .filter(cookie -> !cookie.getName().equals(deps.cookies().refreshTokenName()))
-        .forEach(ctx.response()::addCookie);
+      // The family could not be revoked: drop the access token, but keep the refresh and session cookies so
+      // that the client's retry (after Retry-After) can still end them instead of leaving them valid for days.
+      ctx.response().addCookie(deps.cookies().expired(deps.cookies().accessTokenName(), ctx.request()));
       fail(ctx, failure);
     });
   }
@@ -456,8 +463,8 @@ public final class AuthEndpoints {
     return userBody(user.subject(), claims.getString("preferred_username"), claims.getString("name"), user.roles(), user.permissions());
   }
 
-  private static JsonObject userBody(String userId, String userName, String displayName, java.util.List<String> roles,
-                                     java.util.List<String> permissions) {
+  private static JsonObject userBody(String userId, String userName, String displayName, List<String> roles,
+                                     List<String> permissions) {
     JsonObject body = new JsonObject().put("userId", userId);
     if (userName != null) {
       body.put("userName", userName);

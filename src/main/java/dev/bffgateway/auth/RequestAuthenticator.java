@@ -91,7 +91,7 @@ public final class RequestAuthenticator {
       return refreshOrAnonymous(request);
     }
     return sessionUsers.find(sessionId).map(user -> user == null
-      ? new Authenticated(null, null, true, List.of(cookies.clearedSession(request)), null)
+      ? new Authenticated(null, null, true, List.of(cookies.expired(cookies.sessionName(), request)), null)
       : new Authenticated(user.user(), user.token(), true, List.of(), user.familyId()));
   }
 
@@ -121,7 +121,7 @@ public final class RequestAuthenticator {
     return shared.map(refreshed -> {
       if (refreshed == null) {
         // Refused: stop the browser sending cookies that can no longer work.
-        return new Authenticated(null, null, true, cookies.cleared(request), null);
+        return new Authenticated(null, null, true, cookies.clearedTokens(request), null);
       }
       String token = refreshed.access().token();
       List<Cookie> set = new ArrayList<>(2);

@@ -88,7 +88,7 @@ public final class ConfigLoader {
     AdminConfig admin = new AdminConfig(adminIn.bool("enabled", false), adminIn.string("role", "Admin"));
     adminIn.rejectUnknownKeys();
     SessionsConfig sessions = sessions(root.object("sessions"), refreshTokens);
-    WebConfig web = web(root.object("web"));
+    WebConfig web = web(root.object("web"), dataDir);
     List<RouteConfig> routes = routes(root, tokens.audience(), admin, web);
     root.rejectUnknownKeys();
     return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, admin,
@@ -105,8 +105,8 @@ public final class ConfigLoader {
         yield SessionsConfig.Mode.TOKENS;
       }
     };
-    long idle = in.number("idleTimeoutSeconds", 30 * 60, 60, 30 * 86_400L);
     long maxLifetime = in.number("maxLifetimeSeconds", refreshTokens.maxLifetimeSeconds(), 60, 3 * 365 * 86_400L);
+    long idle = in.number("idleTimeoutSeconds", Math.min(30 * 60, maxLifetime), 60, 30 * 86_400L);
     if (maxLifetime < idle) {
       in.error("maxLifetimeSeconds", maxLifetime + " is shorter than idleTimeoutSeconds (" + idle + ")");
     }
@@ -114,15 +114,20 @@ public final class ConfigLoader {
     return new SessionsConfig(mode, idle, maxLifetime);
   }
 
-  private static WebConfig web(ObjectReader in) {
+  private static WebConfig web(ObjectReader in, Path dataDir) {
     String root = in.string("root", null);
     in.rejectUnknownKeys();
     if (root == null || root.equals(WebConfig.DEMO)) {
       return new WebConfig(null, root != null);
     }
     Path directory = Path.of(root).toAbsolutePath().normalize();
-    if (!Files.isDirectory(directory)) {
+    if (root.isBlank() || !Files.isDirectory(directory)) {
       in.error("root", "\"" + root + "\" is not a directory (or \"demo\" for the demo page)");
+      return new WebConfig(null, false);
+    }
+    if (dataDir.startsWith(directory)) {
+      // Serving it would publish the signing keys and the database.
+      in.error("root", "\"" + root + "\" contains dataDir (" + dataDir + "): serve a directory of web files only");
       return new WebConfig(null, false);
     }
     return new WebConfig(directory, false);

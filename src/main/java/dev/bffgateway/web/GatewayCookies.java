@@ -52,15 +52,19 @@ public final class GatewayCookies {
     return cookie(config.session(), id, maxAgeSeconds, request);
   }
 
-  /** An expired, empty session cookie: what a request whose session is gone gets back. */
-  public Cookie clearedSession(HttpServerRequest request) {
-    return cookie(config.session(), "", 0, request);
+  /** An expired, empty copy of one of the gateway's cookies, which makes the browser drop it. */
+  public Cookie expired(String name, HttpServerRequest request) {
+    return cookie(name, "", 0, request);
   }
 
-  /** Expired, empty copies of all three cookies: what logout and a failed refresh send. */
+  /** Expired copies of both token cookies: what a refused refresh sends. A session is not the refresh's to end. */
+  public List<Cookie> clearedTokens(HttpServerRequest request) {
+    return List.of(expired(config.accessToken(), request), expired(config.refreshToken(), request));
+  }
+
+  /** Expired copies of all three cookies: what logout sends. */
   public List<Cookie> cleared(HttpServerRequest request) {
-    return List.of(cookie(config.accessToken(), "", 0, request), cookie(config.refreshToken(), "", 0, request),
-      cookie(config.session(), "", 0, request));
+    return List.of(expired(config.accessToken(), request), expired(config.refreshToken(), request), expired(config.session(), request));
   }
 
   private Cookie cookie(String name, String value, long maxAgeSeconds, HttpServerRequest request) {

@@ -16,7 +16,6 @@ import io.vertx.ext.web.handler.StaticHandler;
 public final class StaticFiles {
   /** Where the build packs {@code web/} and {@code clients/js/bff-client.js} on the classpath. */
   private static final String PACKED = "bff-gateway-web";
-  private static final long MAX_AGE_SECONDS = 300;
 
   private StaticFiles() {
   }
@@ -24,7 +23,7 @@ public final class StaticFiles {
   public static void mount(Router router, WebConfig web) {
     StaticHandler packed = configured(StaticHandler.create(FileSystemAccess.RELATIVE, PACKED));
     // Mounted at /* (not at its own path, which StaticHandler would take for a directory), serving one file.
-    router.route(ReservedPaths.CLIENT_SCRIPT).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::nosniff);
+    router.route(ReservedPaths.CLIENT_SCRIPT).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::fileHeaders);
     router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(ctx -> {
         if (ctx.normalizedPath().equals(ReservedPaths.CLIENT_SCRIPT)) {
@@ -35,17 +34,20 @@ public final class StaticFiles {
       });
     if (web.enabled()) {
       StaticHandler files = web.demo() ? packed : configured(StaticHandler.create(FileSystemAccess.ROOT, web.directory().toString()));
-      router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::nosniff).handler(files);
+      router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::fileHeaders).handler(files);
     }
   }
 
   private static StaticHandler configured(StaticHandler handler) {
-    return handler.setMaxAgeSeconds(MAX_AGE_SECONDS).setDirectoryListing(false).setIncludeHidden(false)
-      .setIndexPage("index.html");
+    return handler.setCachingEnabled(false).setDirectoryListing(false).setIncludeHidden(false).setIndexPage("index.html");
   }
 
-  private static void nosniff(RoutingContext ctx) {
-    ctx.response().putHeader("x-content-type-options", "nosniff");
+  /**
+   * These URLs carry no version, so browsers must check for a new copy each time: after an upgrade, a page and
+   * the client it loads never come from two releases.
+   */
+  private static void fileHeaders(RoutingContext ctx) {
+    ctx.response().putHeader("x-content-type-options", "nosniff").putHeader("cache-control", "no-cache");
     ctx.next();
   }
 }

@@ -233,6 +233,12 @@ class ConfigLoaderTest {
     ConfigException hidden = assertThrows(ConfigException.class, () -> NO_ENV.parse(
       "{ \"web\": { \"root\": \"demo\" }, \"routes\": [ { \"id\": \"all\", \"path\": \"/\", \"upstream\": \"http://h\" } ] }"));
     assertEquals(List.of("routes[0].path: \"/\" would hide the static files of web.root: remove one of them"), hidden.errors());
+    ConfigException exposed = assertThrows(ConfigException.class, () -> NO_ENV.parse(
+      "{ \"dataDir\": \"" + dir.resolve("data") + "\", \"web\": { \"root\": \"" + dir + "\" } }"));
+    assertEquals(List.of("web.root: \"" + dir + "\" contains dataDir (" + dir.resolve("data") + "): serve a directory of web files only"),
+      exposed.errors());
+    assertEquals(900, NO_ENV.parse("{ \"refreshTokens\": { \"ttlSeconds\": 600, \"maxLifetimeSeconds\": 900 } }").sessions().idleTimeoutSeconds(),
+      "the idle timeout's default fits a short lifetime");
   }
 
   @Test

@@ -150,6 +150,37 @@ class ServerSessionsTest {
   }
 
   @Test
+  void aSessionSignInEndsTheTokensTheBrowserHad(Vertx vertx) throws Exception {
+    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
+    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
+    Http http = http(vertx, gateway);
+    CookieJar jar = new CookieJar();
+    signIn(http, jar, "alice", "wonderland");
+    assertEquals(200, post(http, "/session-to-token", jar, new JsonObject().put("preserveSession", true)).status());
+    assertNotNull(jar.get("ss-tok"));
+
+    Http.Response bob = signIn(http, jar, "bob", "builder");
+    assertEquals(200, bob.status());
+    assertEquals("0", CookieJar.attribute(CookieJar.setCookie(bob, "ss-tok"), "Max-Age"));
+    assertEquals("0", CookieJar.attribute(CookieJar.setCookie(bob, "ss-reftok"), "Max-Age"));
+    assertEquals("bob", http.get("/auth", jar.headers()).json().getString("userName"));
+    assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NULL"), "alice's families ended");
+  }
+
+  @Test
+  void aRefusedRefreshLeavesTheSessionAlone(Vertx vertx) throws Exception {
+    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
+    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
+    Http http = http(vertx, gateway);
+    CookieJar jar = new CookieJar();
+    signIn(http, jar, "alice", "wonderland");
+    Http.Response refused = post(http, "/access-token", jar, null);
+    assertEquals(401, refused.status());
+    assertEquals(null, CookieJar.setCookie(refused, "ss-id"));
+    assertEquals(200, http.get("/api/x", jar.headers()).status());
+  }
+
+  @Test
   void convertsASessionToTokensAndEndsIt(Vertx vertx) throws Exception {
     RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
     Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();

@@ -42,6 +42,7 @@ class StaticFilesTest {
     assertEquals(200, index.status());
     assertTrue(index.header("content-type").startsWith("text/html"), index.header("content-type"));
     assertEquals("nosniff", index.header("x-content-type-options"));
+    assertEquals("no-cache", index.header("cache-control"), "unversioned URLs are revalidated");
     assertEquals("<!doctype html><title>app</title>", index.body().toString());
     Http.Response script = http.get("/app.js");
     assertEquals(200, script.status());
