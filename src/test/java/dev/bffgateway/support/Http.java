@@ -33,9 +33,13 @@ public final class Http {
     if (headers != null) {
       options.setHeaders(headers);
     }
+    // Read the body in the same stage that sends the request, so it is attached on the request's context as
+    // soon as the response head arrives. A stage chained here from the calling (non-Vert.x) thread can be
+    // attached after the response has already completed: it then runs later on the event loop, and body()
+    // waits forever for an end that was already delivered to nobody.
     return client.request(options)
-      .compose(request -> body == null ? request.send() : request.send(body))
-      .compose(response -> response.body().map(received -> new Response(response.statusCode(), response.headers(), received)));
+      .compose(request -> (body == null ? request.send() : request.send(body))
+        .compose(response -> response.body().map(received -> new Response(response.statusCode(), response.headers(), received))));
   }
 
   public int port() {
