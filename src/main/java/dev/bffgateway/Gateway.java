@@ -6,7 +6,10 @@ import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.HttpCredentialVerifier;
 import dev.bffgateway.credentials.UsersFileVerifier;
+import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.session.Sessions;
+import dev.bffgateway.store.MeasuredRefreshTokenStore;
+import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.TokenKeys;
 import dev.bffgateway.token.Tokens;
@@ -61,6 +64,11 @@ public final class Gateway {
 
   /** With the clock every component reads: tests move it to check expiry and grace windows exactly. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock) {
+    return start(vertx, config, clock, Metrics.standalone());
+  }
+
+  /** With the metrics registry that Vert.x's own meters go to, so that /metrics shows both. */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock, Metrics metrics) {
     AtomicInteger port = new AtomicInteger();
     List<GatewayVerticle> verticles = new CopyOnWriteArrayList<>();
     return vertx.executeBlocking(() -> {
@@ -69,7 +77,11 @@ public final class Gateway {
           credentials(vertx, config.credentials()));
       })
       .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
-        .map(store -> new Components(files.tokens(), store, new Sessions(store.sessionStore(vertx), config.sessions()), files.credentials(), clock)))
+        .map(opened -> {
+          RefreshTokenStore store = new MeasuredRefreshTokenStore(opened, metrics);
+          return new Components(files.tokens(), store, new Sessions(store.sessionStore(vertx), config.sessions()), files.credentials(),
+            clock, metrics);
+        }))
       .compose(components -> vertx.deployVerticle(() -> {
             GatewayVerticle verticle = new GatewayVerticle(config, components, port::set);
             verticles.add(verticle);

@@ -15,7 +15,12 @@ import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.config.ServerConfig;
+import dev.bffgateway.config.MetricsConfig;
+import dev.bffgateway.ops.AccessLog;
 import dev.bffgateway.ops.Health;
+import dev.bffgateway.ops.Metrics;
+import dev.bffgateway.ops.MetricsEndpoint;
+import dev.bffgateway.web.Target;
 import dev.bffgateway.proxy.ProxyRoute;
 import dev.bffgateway.proxy.RouteTable;
 import dev.bffgateway.web.ErrorResponses;
@@ -111,11 +116,11 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   private Handler<HttpServerRequest> frontDoor(GatewayConfig config, Components components) {
-    VerifiedTokenCache verified = components.tokens().newCache();
+    VerifiedTokenCache verified = components.tokens().newCache(components.metrics());
     GatewayCookies cookies = new GatewayCookies(config.cookies());
     CsrfGuard csrf = new CsrfGuard(config.csrf());
     Cors cors = new Cors(config.cors());
-    Refresher refresher = new Refresher(components.store(), components.credentials(), components.tokens().issuer());
+    Refresher refresher = new Refresher(components.store(), components.credentials(), components.tokens().issuer(), components.metrics());
     Revocations revocations = new Revocations(components.store(), config.tokens().revocationCheckSeconds(), components.clock());
     SessionUsers sessionUsers = new SessionUsers(components.sessions(), components.store(), refresher, verified,
       config.tokens().revocationCheckSeconds(), config.tokens().accessTokenTtlSeconds(), components.clock());
@@ -126,26 +131,32 @@ final class GatewayVerticle extends VerticleBase {
     Router endpoints = gatewayEndpoints(config, components,
       new AuthEndpoints(authDependencies(config, components, cookies, csrf), verified, refresher, sessionUsers),
       new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()));
-    RouteTable.Builder<Handler<HttpServerRequest>> targets = RouteTable.builder();
+    RouteTable.Builder<Target> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
-      targets.put(route.path(), new ProxyRoute(route, config.proxy(), client, services));
+      Metrics.RouteMeters meters = components.metrics().route(route.id());
+      targets.put(route.path(), new Target(route.id(), meters, new ProxyRoute(route, config.proxy(), client, services, meters)));
     }
+    Target gateway = Target.gateway(endpoints::handle);
     for (String reserved : ReservedPaths.ALL) {
-      targets.put(reserved, endpoints::handle);
+      targets.put(reserved, gateway);
     }
     if (config.admin().enabled()) {
-      targets.put(AdminConfig.PATH, endpoints::handle);
+      targets.put(AdminConfig.PATH, gateway);
+    }
+    if (config.metrics().enabled()) {
+      targets.put(MetricsConfig.PATH, gateway);
     }
     if (config.web().enabled()) {
-      targets.put("/", endpoints::handle);
+      targets.put("/", gateway);
     }
-    return new FrontDoor(targets.build(), cors);
+    return new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()));
   }
 
   private Router gatewayEndpoints(GatewayConfig config, Components components, AuthEndpoints auth, AccountEndpoints account) {
     Router router = Router.router(vertx);
     Health.mount(router, vertx, config, components.store());
     components.tokens().mount(router);
+    MetricsEndpoint.mount(router, config.metrics(), components.metrics());
     account.mount(router);
     auth.mount(router);
     StaticFiles.mount(router, config.web());
@@ -166,7 +177,7 @@ final class GatewayVerticle extends VerticleBase {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
-      config.server().maxBodyBytes(), components.clock());
+      config.server().maxBodyBytes(), components.clock(), components.metrics());
   }
 
   private static HttpServerOptions serverOptions(ServerConfig server) {

@@ -25,7 +25,7 @@ record ReloadPlan(GatewayConfig applied, List<String> restartNeeded) {
     }
     GatewayConfig applied = new GatewayConfig(running.dataDir(), running.server(), running.proxy(), next.tokens(),
       running.refreshTokens(), running.store(), next.cookies(), restartNeeded.contains("credentials") ? running.credentials()
-      : next.credentials(), next.csrf(), next.cors(), next.admin(), running.sessions(), next.web(), next.routes());
+      : next.credentials(), next.csrf(), next.cors(), next.admin(), running.sessions(), next.web(), next.metrics(), next.routes());
     return new ReloadPlan(applied, List.copyOf(restartNeeded));
   }
 

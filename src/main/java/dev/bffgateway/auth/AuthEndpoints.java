@@ -2,6 +2,7 @@ package dev.bffgateway.auth;
 
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.SessionsConfig;
+import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.session.Sessions;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.UserAccount;
@@ -51,7 +52,8 @@ public final class AuthEndpoints {
   /** Everything these endpoints need, built once. */
   public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer, Sessions sessions,
                              SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
-                             long accessTokenTtlSeconds, int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock) {
+                             long accessTokenTtlSeconds, int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock,
+                             Metrics metrics) {
   }
 
   private final Dependencies deps;
@@ -159,6 +161,7 @@ public final class AuthEndpoints {
       missing.add(ErrorResponses.fieldError("NotEmpty", "Password", "'Password' must not be empty."));
     }
     if (!missing.isEmpty()) {
+      deps.metrics().signIn("invalid");
       ErrorResponses.send(ctx.response(), 400, ErrorResponses.validationBody(missing));
       return;
     }
@@ -177,8 +180,14 @@ public final class AuthEndpoints {
           .compose(cleared -> deps.store().issue(account.get().id(), null, account.get().snapshot(), ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT))))
           .compose(refresh -> deps.sessionsConfig().pureBff() ? startSession(request, account.get().id(), refresh.familyId())
             .map(session -> new SignedIn(account.get(), refresh, session)) : Future.succeededFuture(new SignedIn(account.get(), refresh, null))))
-      .onSuccess(signedIn -> respondSignedIn(ctx, signedIn, Dto.meta(dto)))
-      .onFailure(failure -> fail(ctx, failure));
+      .onSuccess(signedIn -> {
+        deps.metrics().signIn("success");
+        respondSignedIn(ctx, signedIn, Dto.meta(dto));
+      })
+      .onFailure(failure -> {
+        deps.metrics().signIn(failure instanceof BadCredentials ? "bad_credentials" : failure instanceof Throttled ? "throttled" : "unavailable");
+        fail(ctx, failure);
+      });
   }
 
   /** @param session the new server session in pure-BFF mode, else null */

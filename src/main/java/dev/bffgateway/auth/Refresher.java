@@ -2,6 +2,7 @@ package dev.bffgateway.auth;
 
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.UserAccount;
+import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.store.RefreshRecord;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Rotation;
@@ -42,24 +43,28 @@ public final class Refresher {
   private final RefreshTokenStore store;
   private final CredentialVerifier credentials;
   private final AccessTokenIssuer issuer;
+  private final Metrics metrics;
 
-  public Refresher(RefreshTokenStore store, CredentialVerifier credentials, AccessTokenIssuer issuer) {
+  public Refresher(RefreshTokenStore store, CredentialVerifier credentials, AccessTokenIssuer issuer, Metrics metrics) {
     this.store = store;
     this.credentials = credentials;
     this.issuer = issuer;
+    this.metrics = metrics;
   }
 
   /** Completes with null when the token is refused (expired, revoked, reused, unknown, or its user is gone). */
   public Future<Refreshed> refresh(String refreshToken) {
-    return store.rotate(refreshToken).compose(rotation -> {
-      if (!rotation.outcome().refreshes()) {
-        return Future.succeededFuture(null);
-      }
-      Future<Refreshed> completed = mint(rotation.record())
-        .map(minted -> minted == null ? null : new Refreshed(rotation, minted.account(), minted.access()));
-      return rotation.newToken() == null ? completed
-        : completed.recover(failure -> Future.failedFuture(new FailedAfterRotation(rotation, failure)));
-    });
+    return store.rotate(refreshToken)
+      .onComplete(rotated -> metrics.refresh(rotated.succeeded() ? rotated.result().outcome().name() : "unavailable"))
+      .compose(rotation -> {
+        if (!rotation.outcome().refreshes()) {
+          return Future.succeededFuture(null);
+        }
+        Future<Refreshed> completed = mint(rotation.record())
+          .map(minted -> minted == null ? null : new Refreshed(rotation, minted.account(), minted.access()));
+        return rotation.newToken() == null ? completed
+          : completed.recover(failure -> Future.failedFuture(new FailedAfterRotation(rotation, failure)));
+      });
   }
 
   /** An access token for a live family's user. */

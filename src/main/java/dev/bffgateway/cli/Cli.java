@@ -12,6 +12,9 @@ import dev.bffgateway.token.JwsAlgorithm;
 import dev.bffgateway.token.TokenKeys;
 import dev.bffgateway.token.Tokens;
 import io.vertx.core.Vertx;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import dev.bffgateway.ops.Metrics;
 import io.vertx.core.VertxOptions;
 
 import java.io.PrintStream;
@@ -194,9 +197,10 @@ public final class Cli {
       printErrors(options.getOrDefault("conf", DEFAULT_CONF), e);
       return INVALID;
     }
-    Vertx vertx = newVertx();
+    Metrics metrics = Metrics.standalone();
+    Vertx vertx = config.metrics().enabled() ? monitoredVertx(metrics) : newVertx();
     try {
-      Gateway gateway = Gateway.start(vertx, config).await();
+      Gateway gateway = Gateway.start(vertx, config, java.time.Clock.systemUTC(), metrics).await();
       String scheme = config.server().tls() == null ? "http" : "https";
       out.println("bff-gateway listening on " + scheme + "://" + displayHost(config.server().host()) + ":" + gateway.port()
         + " (" + config.server().instances() + " event loops, " + config.routes().size() + " routes, native transport: "
@@ -356,6 +360,15 @@ public final class Cli {
 
   private static Vertx newVertx() {
     return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+  }
+
+  /** Vert.x with its own meters (HTTP server and client, pools, event loops, JVM) in the gateway's registry. */
+  private static Vertx monitoredVertx(Metrics metrics) {
+    return Vertx.builder()
+      .with(new VertxOptions().setPreferNativeTransport(true)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+      .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+      .build();
   }
 
   /** Ctrl-C and SIGTERM: close servers and clients cleanly before the JVM goes. */

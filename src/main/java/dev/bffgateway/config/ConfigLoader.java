@@ -89,10 +89,14 @@ public final class ConfigLoader {
     adminIn.rejectUnknownKeys();
     SessionsConfig sessions = sessions(root.object("sessions"), refreshTokens);
     WebConfig web = web(root.object("web"), dataDir);
-    List<RouteConfig> routes = routes(root, tokens.audience(), admin, web);
+    ObjectReader metricsIn = root.object("metrics");
+    String metricsToken = metricsIn.string("token", "");
+    MetricsConfig metrics = new MetricsConfig(metricsIn.bool("enabled", true), metricsToken.isEmpty() ? null : metricsToken);
+    metricsIn.rejectUnknownKeys();
+    List<RouteConfig> routes = routes(root, tokens.audience(), admin, web, metrics);
     root.rejectUnknownKeys();
     return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, admin,
-      sessions, web, routes);
+      sessions, web, metrics, routes);
   }
 
   private static SessionsConfig sessions(ObjectReader in, RefreshTokensConfig refreshTokens) {
@@ -141,8 +145,10 @@ public final class ConfigLoader {
     int idleTimeoutSeconds = in.integer("idleTimeoutSeconds", 60, 1, 86_400);
     int instances = in.integer("instances", 0, 0, 256);
     int shutdownGrace = in.integer("shutdownGraceSeconds", 20, 0, 3_600);
+    boolean accessLog = in.bool("accessLog", true);
     in.rejectUnknownKeys();
-    return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace);
+    return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace,
+      accessLog);
   }
 
   private TlsConfig tls(ObjectReader in) {
@@ -362,7 +368,8 @@ public final class ConfigLoader {
     return in.errorCount() > errorsBefore ? null : new KeyConfig(id, pem, secret, signing, in.path());
   }
 
-  private List<RouteConfig> routes(ObjectReader root, List<String> gatewayAudience, AdminConfig admin, WebConfig web) {
+  private List<RouteConfig> routes(ObjectReader root, List<String> gatewayAudience, AdminConfig admin, WebConfig web,
+                                   MetricsConfig metrics) {
     List<RouteConfig> routes = new ArrayList<>();
     Map<String, String> pathsSeen = new HashMap<>();
     Map<String, String> idsSeen = new HashMap<>();
@@ -381,6 +388,9 @@ public final class ConfigLoader {
       }
       if (admin.enabled() && (route.path().equals(AdminConfig.PATH) || route.path().startsWith(AdminConfig.PATH + "/"))) {
         in.error("path", "\"" + route.path() + "\" is under /admin, which the gateway serves itself while admin.enabled is true");
+      }
+      if (metrics.enabled() && (route.path().equals(MetricsConfig.PATH) || route.path().startsWith(MetricsConfig.PATH + "/"))) {
+        in.error("path", "\"" + route.path() + "\" is under /metrics, which the gateway serves itself while metrics.enabled is true");
       }
       if (web.enabled() && route.path().equals("/")) {
         in.error("path", "\"/\" would hide the static files of web.root: remove one of them");

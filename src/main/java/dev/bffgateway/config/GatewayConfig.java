@@ -7,5 +7,5 @@ import java.util.List;
 public record GatewayConfig(Path dataDir, ServerConfig server, ProxyConfig proxy, TokensConfig tokens,
                             RefreshTokensConfig refreshTokens, StoreConfig store, CookiesConfig cookies,
                             CredentialsConfig credentials, CsrfConfig csrf, CorsConfig cors, AdminConfig admin,
-                            SessionsConfig sessions, WebConfig web, List<RouteConfig> routes) {
+                            SessionsConfig sessions, WebConfig web, MetricsConfig metrics, List<RouteConfig> routes) {
 }

@@ -6,7 +6,8 @@ package dev.bffgateway.config;
  * @param tls       null for plain HTTP
  * @param instances            event-loop verticle instances; already resolved (0 in the file means one per core)
  * @param shutdownGraceSeconds how long a stopping gateway lets in-flight requests finish
+ * @param accessLog            whether each request is logged as a JSON line on the logger {@code bff.access}
  */
 public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances,
-                           int shutdownGraceSeconds) {
+                           int shutdownGraceSeconds, boolean accessLog) {
 }

@@ -6,6 +6,9 @@ import dev.bffgateway.auth.RequestAuthenticator.Authenticated;
 import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.ProxyConfig;
 import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.ops.Metrics;
+import dev.bffgateway.web.Exchange;
+import dev.bffgateway.web.Target;
 import dev.bffgateway.web.ErrorResponses;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -24,7 +27,7 @@ import java.util.stream.Collectors;
  * A configured route on one event loop: checks the method, then streams the exchange through vertx-http-proxy
  * with one small interceptor per concern. Bodies are piped with back-pressure both ways, never buffered.
  */
-public final class ProxyRoute implements Handler<HttpServerRequest> {
+public final class ProxyRoute implements Target.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyRoute.class);
 
   private final RouteConfig route;
@@ -33,7 +36,7 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
   private final RouteServices services;
   private final UpstreamIdentity identity;
 
-  public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client, RouteServices services) {
+  public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client, RouteServices services, Metrics.RouteMeters meters) {
     this.route = route;
     this.services = services;
     this.identity = new UpstreamIdentity(route, services.cookies());
@@ -51,10 +54,11 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
     if (services.cors().enabled()) {
       proxy.addInterceptor(UpstreamCorsHeaders.INSTANCE, false);
     }
+    proxy.addInterceptor(new UpstreamTiming(meters.upstream()), false);
   }
 
   @Override
-  public void handle(HttpServerRequest request) {
+  public void handle(HttpServerRequest request, Exchange exchange) {
     if (!route.allows(request.method())) {
       request.response().putHeader(HttpHeaders.ALLOW, allowed);
       ErrorResponses.send(request.response(), 405, "Method " + request.method().name() + " is not allowed on " + route.path());
@@ -75,6 +79,9 @@ public final class ProxyRoute implements Handler<HttpServerRequest> {
         refuse(request, result.cause());
       } else {
         result.result().applyCookies(request.response());
+        if (result.result().user() != null) {
+          exchange.identify(result.result().user().subject());
+        }
         authorize(request, result.result());
       }
     });

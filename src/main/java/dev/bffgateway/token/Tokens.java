@@ -1,5 +1,6 @@
 package dev.bffgateway.token;
 
+import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.TokensConfig;
 import io.vertx.core.buffer.Buffer;
@@ -48,8 +49,8 @@ public final class Tokens {
   }
 
   /** A cache for one event loop. */
-  public VerifiedTokenCache newCache() {
-    return new VerifiedTokenCache(verifier, config.verifiedCacheSize(), clock);
+  public VerifiedTokenCache newCache(Metrics metrics) {
+    return new VerifiedTokenCache(verifier, config.verifiedCacheSize(), clock, metrics);
   }
 
   /** The public keys (never HS256 secrets) as a JWK Set. */

@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import dev.bffgateway.ops.Metrics;
+
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,12 +21,14 @@ public final class VerifiedTokenCache {
   private final Clock clock;
   private final MessageDigest sha256;
   private final LinkedHashMap<ByteBuffer, VerifiedToken> entries;
+  private final Metrics metrics;
   private TokenVerifier verifier;
   private long hits;
   private long misses;
 
-  public VerifiedTokenCache(TokenVerifier verifier, int capacity, Clock clock) {
+  public VerifiedTokenCache(TokenVerifier verifier, int capacity, Clock clock, Metrics metrics) {
     this.verifier = verifier;
+    this.metrics = metrics;
     this.capacity = capacity;
     this.clock = clock;
     this.entries = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true) {
@@ -51,21 +55,32 @@ public final class VerifiedTokenCache {
 
   public VerifiedToken verify(String token) throws TokenRejection {
     if (capacity == 0 || token == null || token.length() > TokenVerifier.MAX_TOKEN_LENGTH) {
-      return verifier.verify(token);
+      return verified(token);
     }
     ByteBuffer key = ByteBuffer.wrap(sha256.digest(token.getBytes(StandardCharsets.US_ASCII)));
     VerifiedToken cached = entries.get(key);
     if (cached != null) {
       if (clock.millis() / 1000 <= cached.expiresAt() + verifier.leewaySeconds()) {
         hits++;
+        metrics.cacheHit();
         return cached;
       }
       entries.remove(key);
     }
     misses++;
-    VerifiedToken verified = verifier.verify(token);
+    metrics.cacheMiss();
+    VerifiedToken verified = verified(token);
     entries.put(key, verified);
     return verified;
+  }
+
+  private VerifiedToken verified(String token) throws TokenRejection {
+    try {
+      return verifier.verify(token);
+    } catch (TokenRejection rejection) {
+      metrics.tokenRejected(rejection.reason());
+      throw rejection;
+    }
   }
 
   /** New keys: forget everything verified with the old ones, so a removed key's tokens stop working at once. */

@@ -85,7 +85,8 @@ public final class GatewayCookies {
     return config.secure() == CookiesConfig.Secure.ALWAYS || request.isSSL() || !fromLoopback(request.remoteAddress());
   }
 
-  private static boolean fromLoopback(SocketAddress address) {
+  /** Whether a client connected from this machine. */
+  public static boolean fromLoopback(SocketAddress address) {
     if (address == null || address.hostAddress() == null) {
       return false;
     }

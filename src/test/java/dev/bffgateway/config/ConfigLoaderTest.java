@@ -259,7 +259,7 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
 
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
-    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20), config.server());
+    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true), config.server());
     assertEquals(new ProxyConfig(128, 5000), config.proxy());
     RouteConfig route = config.routes().get(0);
     assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());

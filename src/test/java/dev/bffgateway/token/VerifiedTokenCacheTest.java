@@ -1,5 +1,6 @@
 package dev.bffgateway.token;
 
+import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.support.MutableClock;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class VerifiedTokenCacheTest {
 
   @Test
   void verifiesEachTokenOnce() throws TokenRejection {
-    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock);
+    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock, Metrics.standalone());
     String token = issuer.issue(USER).token();
 
     VerifiedToken first = cache.verify(token);
@@ -32,7 +33,7 @@ class VerifiedTokenCacheTest {
 
   @Test
   void entriesExpireWithTheirToken() throws TokenRejection {
-    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock);
+    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock, Metrics.standalone());
     String token = issuer.issue(USER).token();
     cache.verify(token);
 
@@ -47,7 +48,7 @@ class VerifiedTokenCacheTest {
 
   @Test
   void staysWithinItsBoundEvictingTheLeastRecentlyUsed() throws TokenRejection {
-    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 3, clock);
+    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 3, clock, Metrics.standalone());
     String kept = issuer.issue(USER).token();
     cache.verify(kept);
     for (int i = 0; i < 10; i++) {
@@ -60,7 +61,7 @@ class VerifiedTokenCacheTest {
 
   @Test
   void tokensOfARemovedKeyDropOutWhenKeysReload() throws TokenRejection {
-    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock);
+    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock, Metrics.standalone());
     String token = issuer.issue(USER).token();
     cache.verify(token);
 
@@ -72,7 +73,7 @@ class VerifiedTokenCacheTest {
 
   @Test
   void rejectionsAreNotCached() {
-    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock);
+    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock, Metrics.standalone());
     assertThrows(TokenRejection.class, () -> cache.verify("a.b.c"));
     assertThrows(TokenRejection.class, () -> cache.verify("a.b.c"));
     assertEquals(0, cache.size());

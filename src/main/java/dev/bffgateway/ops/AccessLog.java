@@ -1,0 +1,73 @@
+package dev.bffgateway.ops;
+
+import dev.bffgateway.web.Exchange;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+
+/**
+ * One JSON line per request on the logger {@code bff.access} (its level and destination are Logback's): time,
+ * request id, client address, method, path, route, status, bytes, duration and the user's {@code sub}. Never
+ * the query string, a header, a cookie or a body, so no token or password can reach the log through it.
+ */
+public final class AccessLog {
+  private static final Logger LOG = LoggerFactory.getLogger("bff.access");
+
+  private final boolean enabled;
+
+  public AccessLog(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  /** Called once the response is written: counts it for its route, and logs it. */
+  public void completed(HttpServerRequest request, Exchange exchange) {
+    HttpServerResponse response = request.response();
+    if (exchange.meters() != null) {
+      exchange.meters().completed(response.getStatusCode());
+    }
+    if (enabled && LOG.isInfoEnabled()) {
+      LOG.info(line(request, response, exchange));
+    }
+  }
+
+  private static String line(HttpServerRequest request, HttpServerResponse response, Exchange exchange) {
+    StringBuilder json = new StringBuilder(256).append('{');
+    field(json, "time", Instant.now().toString()).append(',');
+    field(json, "requestId", response.headers().get("x-request-id")).append(',');
+    field(json, "client", request.remoteAddress() == null ? null : request.remoteAddress().hostAddress()).append(',');
+    field(json, "method", request.method().name()).append(',');
+    field(json, "path", request.path()).append(',');
+    field(json, "route", exchange.routeId()).append(',');
+    json.append("\"status\":").append(response.getStatusCode()).append(',');
+    json.append("\"bytes\":").append(response.bytesWritten()).append(',');
+    long micros = (System.nanoTime() - exchange.startNanos()) / 1_000;
+    json.append("\"durationMs\":").append(micros / 1000).append('.').append(String.format("%03d", micros % 1000)).append(',');
+    return field(json, "sub", exchange.subject()).append('}').toString();
+  }
+
+  private static StringBuilder field(StringBuilder json, String name, String value) {
+    json.append('"').append(name).append("\":");
+    if (value == null) {
+      return json.append("null");
+    }
+    json.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '"' -> json.append("\\\"");
+        case '\\' -> json.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            json.append(String.format("\\u%04x", (int) c));
+          } else {
+            json.append(c);
+          }
+        }
+      }
+    }
+    return json.append('"');
+  }
+}

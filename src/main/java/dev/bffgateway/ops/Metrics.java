@@ -1,0 +1,90 @@
+package dev.bffgateway.ops;
+
+import dev.bffgateway.token.TokenRejection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The gateway's own meters, beside Vert.x's in one Prometheus registry. Meters on the request path are created
+ * once and then only incremented: no tag lists, no lookups per request.
+ */
+public final class Metrics {
+  private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+    Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+    Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+  /** Per route: proxied requests by status class, and the upstream's time to its response head. */
+  public record RouteMeters(Counter[] byStatusClass, Timer upstream) {
+    public void completed(int status) {
+      byStatusClass[Math.max(1, Math.min(5, status / 100)) - 1].increment();
+    }
+  }
+
+  private final PrometheusMeterRegistry registry;
+  private final Counter cacheHits;
+  private final Counter cacheMisses;
+  private final Map<TokenRejection.Reason, Counter> rejections = new EnumMap<>(TokenRejection.Reason.class);
+
+  public Metrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    this.cacheHits = registry.counter("bff.verified.token.cache", "result", "hit");
+    this.cacheMisses = registry.counter("bff.verified.token.cache", "result", "miss");
+    for (TokenRejection.Reason reason : TokenRejection.Reason.values()) {
+      rejections.put(reason, registry.counter("bff.token.rejections", "reason", reason.name().toLowerCase(Locale.ROOT)));
+    }
+  }
+
+  /** A registry of its own, for a gateway started without one (tests, embedding). */
+  public static Metrics standalone() {
+    return new Metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** @param outcome success, bad_credentials, throttled, invalid or unavailable */
+  public void signIn(String outcome) {
+    registry.counter("bff.signins", "outcome", outcome).increment();
+  }
+
+  /** @param outcome the store's rotation outcome (rotated, grace, reused, expired, revoked, unknown) or unavailable */
+  public void refresh(String outcome) {
+    registry.counter("bff.refreshes", "outcome", outcome.toLowerCase(Locale.ROOT)).increment();
+  }
+
+  public void tokenRejected(TokenRejection.Reason reason) {
+    rejections.get(reason).increment();
+  }
+
+  public void cacheHit() {
+    cacheHits.increment();
+  }
+
+  public void cacheMiss() {
+    cacheMisses.increment();
+  }
+
+  public RouteMeters route(String routeId) {
+    Counter[] byStatusClass = new Counter[5];
+    for (int i = 0; i < 5; i++) {
+      byStatusClass[i] = registry.counter("bff.proxied.requests", "route", routeId, "status", (i + 1) + "xx");
+    }
+    Timer upstream = Timer.builder("bff.upstream.duration").tag("route", routeId)
+      .description("Time from sending a request upstream to the upstream's response head")
+      .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+    return new RouteMeters(byStatusClass, upstream);
+  }
+
+  public Timer storeOperation(String operation) {
+    return Timer.builder("bff.store.operation").tag("operation", operation)
+      .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.bffgateway.web;
+
+import dev.bffgateway.ops.Metrics;
+
+/** What the gateway learns about one request on its way through, for the access log and the route's meters. */
+public final class Exchange {
+  final long startNanos = System.nanoTime();
+  String routeId;
+  Metrics.RouteMeters meters;
+  String subject;
+
+  /** The user the request was made for, once known. */
+  public void identify(String subject) {
+    this.subject = subject;
+  }
+
+  public String routeId() {
+    return routeId;
+  }
+
+  public String subject() {
+    return subject;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  public Metrics.RouteMeters meters() {
+    return meters;
+  }
+}
