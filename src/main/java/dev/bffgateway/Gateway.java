@@ -71,6 +71,7 @@ public final class Gateway {
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock, Metrics metrics) {
     AtomicInteger port = new AtomicInteger();
     List<GatewayVerticle> verticles = new CopyOnWriteArrayList<>();
+    AtomicInteger openConnections = new AtomicInteger();
     return vertx.executeBlocking(() -> {
         prepareDataDir(config.dataDir());
         return new FromFiles(new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock),
@@ -83,7 +84,7 @@ public final class Gateway {
             clock, metrics);
         }))
       .compose(components -> vertx.deployVerticle(() -> {
-            GatewayVerticle verticle = new GatewayVerticle(config, components, port::set);
+            GatewayVerticle verticle = new GatewayVerticle(config, components, port::set, openConnections);
             verticles.add(verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.server().instances()))

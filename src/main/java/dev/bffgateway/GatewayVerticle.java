@@ -37,13 +37,19 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.ServerSSLOptions;
+import dev.bffgateway.config.ProxyConfig;
+import dev.bffgateway.config.TlsConfig;
 import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -56,31 +62,31 @@ final class GatewayVerticle extends VerticleBase {
   private final GatewayConfig initial;
   private final Components initialComponents;
   private final IntConsumer onListening;
+  private final AtomicInteger openConnections;
   private HttpClient client;
   private HttpServer server;
   /** Everything that answers requests, built from one configuration; replaced whole by {@link #reload}. */
   private Handler<HttpServerRequest> frontDoor;
 
-  GatewayVerticle(GatewayConfig config, Components components, IntConsumer onListening) {
+  /** @param openConnections client connections open on all of the gateway's event loops, for server.maxConnections */
+  GatewayVerticle(GatewayConfig config, Components components, IntConsumer onListening, AtomicInteger openConnections) {
     this.initial = config;
     this.initialComponents = components;
     this.onListening = onListening;
+    this.openConnections = openConnections;
   }
 
   @Override
   public Future<?> start() {
     client = vertx.httpClientBuilder()
-      .with(new HttpClientOptions()
-        .setKeepAlive(true)
-        .setTcpNoDelay(true)
-        .setDecompressionSupported(false)
-        .setConnectTimeout(initial.proxy().connectTimeoutMs()))
+      .with(clientOptions(initial.proxy()))
       .with(new PoolOptions().setHttp1MaxSize(initial.proxy().poolSize()))
       .build();
     frontDoor = frontDoor(initial, initialComponents);
 
     ServerConfig listener = initial.server();
     return vertx.createHttpServer(serverOptions(listener))
+      .connectionHandler(connection -> admit(connection, listener.maxConnections()))
       .requestHandler(request -> frontDoor.handle(request))
       .listen(listener.port(), listener.host())
       .onSuccess(listening -> {
@@ -104,7 +110,22 @@ final class GatewayVerticle extends VerticleBase {
         swapped.fail(e);
       }
     });
-    return swapped.future();
+    // Certificates are read again on every reload, so a renewed certificate is served without a restart.
+    TlsConfig tls = initial.server().tls();
+    return tls == null || server == null ? swapped.future()
+      : swapped.future().compose(done -> server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(keyCert(tls)), true))
+        .mapEmpty();
+  }
+
+  /** Over server.maxConnections, a new connection is closed at once, and those already open are served as before. */
+  private void admit(HttpConnection connection, int maxConnections) {
+    if (openConnections.incrementAndGet() > maxConnections) {
+      openConnections.decrementAndGet();
+      LOG.warn("server.maxConnections ({}) reached: closing a new connection from {}", maxConnections, connection.remoteAddress());
+      connection.close();
+      return;
+    }
+    connection.closeHandler(closed -> openConnections.decrementAndGet());
   }
 
   /** Stops accepting, lets in-flight requests finish for up to the grace period, then closes the upstream pool. */
@@ -149,7 +170,7 @@ final class GatewayVerticle extends VerticleBase {
     if (config.web().enabled()) {
       targets.put("/", gateway);
     }
-    return new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()));
+    return new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()), config.server().hstsMaxAgeSeconds());
   }
 
   private Router gatewayEndpoints(GatewayConfig config, Components components, AuthEndpoints auth, AccountEndpoints account) {
@@ -188,9 +209,25 @@ final class GatewayVerticle extends VerticleBase {
     if (server.tls() != null) {
       options.setSsl(true)
         .setUseAlpn(true)
-        .setKeyCertOptions(new PemKeyCertOptions()
-          .setCertPath(server.tls().certPath().toString())
-          .setKeyPath(server.tls().keyPath().toString()));
+        .setKeyCertOptions(keyCert(server.tls()));
+    }
+    return options;
+  }
+
+  private static PemKeyCertOptions keyCert(TlsConfig tls) {
+    return new PemKeyCertOptions().setCertPath(tls.certPath().toString()).setKeyPath(tls.keyPath().toString());
+  }
+
+  /** Toward https upstreams: the configured CA bundle (else the JVM's trust store), hostnames verified unless turned off. */
+  private static HttpClientOptions clientOptions(ProxyConfig proxy) {
+    HttpClientOptions options = new HttpClientOptions()
+      .setKeepAlive(true)
+      .setTcpNoDelay(true)
+      .setDecompressionSupported(false)
+      .setConnectTimeout(proxy.connectTimeoutMs())
+      .setVerifyHost(proxy.verifyHostname());
+    if (proxy.trustedCaFile() != null) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(proxy.trustedCaFile().toString()));
     }
     return options;
   }

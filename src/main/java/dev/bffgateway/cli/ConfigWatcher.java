@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Hot reload: polls the configuration file and the key and users files it names, and hands a changed, valid
+ * Hot reload: polls the configuration file and the key, users and TLS files it names, and hands a changed, valid
  * configuration to the running gateway. An invalid file is refused with every error logged, and the running
  * configuration stays. Polling, not file events, so that an editor's rename or a Kubernetes ConfigMap's
  * symlink swap is seen like any write.
@@ -99,6 +99,10 @@ final class ConfigWatcher {
     }
     if (config.credentials().type() == CredentialsConfig.Type.USERS) {
       files.add(config.credentials().usersFile());
+    }
+    if (config.server().tls() != null) {
+      files.add(config.server().tls().certPath());
+      files.add(config.server().tls().keyPath());
     }
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");

@@ -146,9 +146,14 @@ public final class ConfigLoader {
     int instances = in.integer("instances", 0, 0, 256);
     int shutdownGrace = in.integer("shutdownGraceSeconds", 20, 0, 3_600);
     boolean accessLog = in.bool("accessLog", true);
+    int maxConnections = in.integer("maxConnections", 10_000, 1, 1_000_000);
+    long hsts = in.number("hstsMaxAgeSeconds", 0, 0, 2 * 365 * 86_400L);
+    if (hsts > 0 && tls == null && in.has("hstsMaxAgeSeconds")) {
+      in.error("hstsMaxAgeSeconds", "needs server.tls: browsers ignore Strict-Transport-Security over plain http");
+    }
     in.rejectUnknownKeys();
     return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace,
-      accessLog);
+      accessLog, maxConnections, hsts);
   }
 
   private TlsConfig tls(ObjectReader in) {
@@ -177,8 +182,10 @@ public final class ConfigLoader {
   private ProxyConfig proxy(ObjectReader in) {
     int poolSize = in.integer("poolSize", 128, 1, 10_000);
     int connectTimeoutMs = in.integer("connectTimeoutMs", 5_000, 1, 600_000);
+    Path trustedCaFile = in.has("trustedCaFile") ? readableFile(in, "trustedCaFile") : null;
+    boolean verifyHostname = in.bool("verifyHostname", true);
     in.rejectUnknownKeys();
-    return new ProxyConfig(poolSize, connectTimeoutMs);
+    return new ProxyConfig(poolSize, connectTimeoutMs, trustedCaFile, verifyHostname);
   }
 
   private TokensConfig tokens(ObjectReader in) {

@@ -1,10 +1,14 @@
 package dev.bffgateway.config;
 
+import java.nio.file.Path;
+
 /**
  * Connections toward the upstreams.
  *
  * @param poolSize         keep-alive connections per upstream per event loop
  * @param connectTimeoutMs how long to wait for a TCP (and TLS) connection to an upstream
+ * @param trustedCaFile    PEM certificates that https upstreams may chain to instead of the JVM's trust store; or null
+ * @param verifyHostname   whether an https upstream's certificate must name the host the route connects to
  */
-public record ProxyConfig(int poolSize, int connectTimeoutMs) {
+public record ProxyConfig(int poolSize, int connectTimeoutMs, Path trustedCaFile, boolean verifyHostname) {
 }

@@ -7,7 +7,9 @@ package dev.bffgateway.config;
  * @param instances            event-loop verticle instances; already resolved (0 in the file means one per core)
  * @param shutdownGraceSeconds how long a stopping gateway lets in-flight requests finish
  * @param accessLog            whether each request is logged as a JSON line on the logger {@code bff.access}
+ * @param maxConnections       open client connections the gateway accepts at once; more are closed at once
+ * @param hstsMaxAgeSeconds    Strict-Transport-Security max-age on https responses; 0 for none
  */
 public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances,
-                           int shutdownGraceSeconds, boolean accessLog) {
+                           int shutdownGraceSeconds, boolean accessLog, int maxConnections, long hstsMaxAgeSeconds) {
 }

@@ -40,6 +40,9 @@ public final class ErrorResponses {
     return new JsonObject().put("responseStatus", responseStatus).toBuffer();
   }
 
+  /** On everything the gateway answers itself: a browser must never guess a JSON error to be HTML or script. */
+  public static final String NOSNIFF = "x-content-type-options";
+
   public static Future<Void> send(HttpServerResponse response, int status, String message) {
     return send(response, status, body(status, message));
   }
@@ -52,6 +55,7 @@ public final class ErrorResponses {
     }
     return response.setStatusCode(status)
       .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+      .putHeader(NOSNIFF, "nosniff")
       .end(body);
   }
 

@@ -15,11 +15,14 @@ public final class FrontDoor implements Handler<HttpServerRequest> {
   private final RouteTable<Target> targets;
   private final Cors cors;
   private final AccessLog accessLog;
+  /** The Strict-Transport-Security value for https responses, or null. */
+  private final String hsts;
 
-  public FrontDoor(RouteTable<Target> targets, Cors cors, AccessLog accessLog) {
+  public FrontDoor(RouteTable<Target> targets, Cors cors, AccessLog accessLog, long hstsMaxAgeSeconds) {
     this.targets = targets;
     this.cors = cors;
     this.accessLog = accessLog;
+    this.hsts = hstsMaxAgeSeconds > 0 ? "max-age=" + hstsMaxAgeSeconds : null;
   }
 
   @Override
@@ -27,6 +30,9 @@ public final class FrontDoor implements Handler<HttpServerRequest> {
     RequestIds.assign(request);
     Exchange exchange = new Exchange();
     request.response().endHandler(ended -> accessLog.completed(request, exchange));
+    if (hsts != null && request.isSSL()) {
+      request.response().putHeader("strict-transport-security", hsts);
+    }
     if (cors.handle(request)) {
       return;
     }

@@ -23,7 +23,7 @@ public final class StaticFiles {
   public static void mount(Router router, WebConfig web) {
     StaticHandler packed = configured(StaticHandler.create(FileSystemAccess.RELATIVE, PACKED));
     // Mounted at /* (not at its own path, which StaticHandler would take for a directory), serving one file.
-    router.route(ReservedPaths.CLIENT_SCRIPT).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::fileHeaders);
+    router.route(ReservedPaths.CLIENT_SCRIPT).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::revalidate);
     router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(ctx -> {
         if (ctx.normalizedPath().equals(ReservedPaths.CLIENT_SCRIPT)) {
@@ -34,7 +34,7 @@ public final class StaticFiles {
       });
     if (web.enabled()) {
       StaticHandler files = web.demo() ? packed : configured(StaticHandler.create(FileSystemAccess.ROOT, web.directory().toString()));
-      router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::fileHeaders).handler(files);
+      router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticFiles::revalidate).handler(files);
     }
   }
 
@@ -46,8 +46,8 @@ public final class StaticFiles {
    * These URLs carry no version, so browsers must check for a new copy each time: after an upgrade, a page and
    * the client it loads never come from two releases.
    */
-  private static void fileHeaders(RoutingContext ctx) {
-    ctx.response().putHeader("x-content-type-options", "nosniff").putHeader("cache-control", "no-cache");
+  private static void revalidate(RoutingContext ctx) {
+    ctx.response().putHeader("cache-control", "no-cache");
     ctx.next();
   }
 }

@@ -259,8 +259,8 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
 
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
-    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true), config.server());
-    assertEquals(new ProxyConfig(128, 5000), config.proxy());
+    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0), config.server());
+    assertEquals(new ProxyConfig(128, 5000, null, true), config.proxy());
     RouteConfig route = config.routes().get(0);
     assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());
     assertEquals(30_000, route.timeoutMs());
