@@ -94,7 +94,10 @@ public final class AccountEndpoints {
           ErrorResponses.send(ctx.response(), 404, "No such session");
           return Future.succeededFuture(false);
         }
-        return store.revokeFamily(id).map(true);
+        return store.revokeFamily(id).map(revoked -> {
+          revocations.forgetFamily(id);
+          return true;
+        });
       })
       .onSuccess(revoked -> {
         if (revoked) {

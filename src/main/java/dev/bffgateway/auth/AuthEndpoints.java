@@ -222,7 +222,7 @@ public final class AuthEndpoints {
         }
       }
     } else {
-      handOutTokens(ctx, deps.issuer().issue(account.identity()).token(), signedIn.refresh(), body, "bearerToken");
+      handOutTokens(ctx, deps.issuer().issue(account.identity(), signedIn.refresh().familyId()).token(), signedIn.refresh(), body, "bearerToken");
     }
     if (meta != null) {
       body.put("meta", meta);
@@ -292,7 +292,9 @@ public final class AuthEndpoints {
           return;
         }
         JsonObject body = new JsonObject();
-        handOutTokens(ctx, converted.minted().access().token(), converted.refresh(), body, "accessToken");
+        // Bound to the new family, which the new cookies belong to, not to the session's.
+        String accessToken = deps.issuer().issue(converted.minted().account().identity(), converted.refresh().familyId()).token();
+        handOutTokens(ctx, accessToken, converted.refresh(), body, "accessToken");
         if (!preserve) {
           ctx.response().addCookie(deps.cookies().expired(deps.cookies().sessionName(), request));
         }

@@ -78,6 +78,6 @@ public final class Refresher {
   public Future<Minted> mint(RefreshRecord family) {
     return credentials.lookup(UserAccount.fromSnapshot(family.user())).compose(found -> found.isEmpty()
       ? store.revokeFamily(family.familyId()).map(revoked -> (Minted) null)
-      : Future.succeededFuture(new Minted(found.get(), issuer.issue(found.get().identity()))));
+      : Future.succeededFuture(new Minted(found.get(), issuer.issue(found.get().identity(), family.familyId()))));
   }
 }

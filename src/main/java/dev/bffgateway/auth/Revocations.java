@@ -11,10 +11,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * "Log out everywhere" for access tokens: a token issued before its subject's revocation time is refused. The
- * time is read from the store at most once per subject every {@code tokens.revocationCheckSeconds} per event
- * loop, so a stolen access token stops working within seconds, and the hot path stays a map lookup. When the
- * store cannot answer, the last known time (or none) is used: valid tokens keep working through an outage.
+ * Logout for access tokens. A token issued before its subject's revocation time ("log out everywhere") is
+ * refused, and so is a token whose refresh family ({@code sid}: the device) was logged out or revoked. Both are
+ * read from the store at most once per subject and per family every {@code tokens.revocationCheckSeconds} per
+ * event loop, so a stolen access token stops working within seconds, and the hot path stays map lookups. When
+ * the store cannot answer, the last known state (or none) is used: valid tokens keep working through an outage.
  */
 public final class Revocations {
   private static final Logger LOG = LoggerFactory.getLogger(Revocations.class);
@@ -23,10 +24,14 @@ public final class Revocations {
   private record Known(long revokedBefore, long checkedAt) {
   }
 
+  private record KnownFamily(boolean alive, long checkedAt) {
+  }
+
   private final RefreshTokenStore store;
   private final long maxAgeMillis;
   private final Clock clock;
   private final Map<String, Known> known = new HashMap<>();
+  private final Map<String, KnownFamily> families = new HashMap<>();
 
   public Revocations(RefreshTokenStore store, int maxAgeSeconds, Clock clock) {
     this.store = store;
@@ -34,8 +39,34 @@ public final class Revocations {
     this.clock = clock;
   }
 
-  /** Whether the token was issued after its subject's last "log out everywhere". */
+  /** Whether the token was issued after its subject's last "log out everywhere", and its device is still signed in. */
   public Future<Boolean> stillValid(VerifiedToken token) {
+    Object sid = token.claims().getValue("sid");
+    Future<Boolean> subjectValid = subjectStillValid(token);
+    return sid instanceof String familyId ? subjectValid.compose(valid -> valid ? familyAlive(familyId) : subjectValid) : subjectValid;
+  }
+
+  private Future<Boolean> familyAlive(String familyId) {
+    long now = clock.millis();
+    KnownFamily cached = families.get(familyId);
+    if (cached != null && now - cached.checkedAt() < maxAgeMillis) {
+      return Future.succeededFuture(cached.alive());
+    }
+    return store.useFamily(familyId)
+      .map(family -> {
+        if (families.size() >= MAX_SUBJECTS) {
+          families.clear();
+        }
+        families.put(familyId, new KnownFamily(family != null, now));
+        return family != null;
+      })
+      .otherwise(failure -> {
+        LOG.warn("device check unavailable, using the last known state: {}", failure.getMessage());
+        return cached == null || cached.alive();
+      });
+  }
+
+  private Future<Boolean> subjectStillValid(VerifiedToken token) {
     long now = clock.millis();
     Known cached = known.get(token.subject());
     if (cached != null && now - cached.checkedAt() < maxAgeMillis) {
@@ -58,6 +89,11 @@ public final class Revocations {
   /** Forgets what this event loop knows of a subject, after revoking it here. */
   public void forget(String subject) {
     known.remove(subject);
+  }
+
+  /** Forgets what this event loop knows of a device (refresh family), after ending it here. */
+  public void forgetFamily(String familyId) {
+    families.remove(familyId);
   }
 
   private static boolean issuedAfter(VerifiedToken token, long revokedBeforeMillis) {

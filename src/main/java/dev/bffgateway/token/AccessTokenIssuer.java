@@ -36,7 +36,16 @@ public final class AccessTokenIssuer {
     this.clock = clock;
   }
 
+  /** A token outside any refresh family (none is revoked with it). */
   public Issued issue(Identity identity) {
+    return issue(identity, null);
+  }
+
+  /**
+   * @param familyId the refresh family (device) the token was issued to, as the {@code sid} claim: logging that
+   *                 device out then ends the token too, within the revocation window, not at its expiry
+   */
+  public Issued issue(Identity identity, String familyId) {
     long now = clock.millis() / 1000;
     long expiresAt = now + ttlSeconds;
     JsonObject claims = new JsonObject()
@@ -54,6 +63,9 @@ public final class AccessTokenIssuer {
       claims.put("email", identity.email());
     }
     claims.put("roles", new JsonArray(identity.roles())).put("perms", new JsonArray(identity.permissions()));
+    if (familyId != null) {
+      claims.put("sid", familyId);
+    }
     return new Issued(signer.sign(claims), expiresAt);
   }
 }
