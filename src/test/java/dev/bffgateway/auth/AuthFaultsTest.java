@@ -4,6 +4,7 @@ import dev.bffgateway.Gateway;
 import dev.bffgateway.credentials.PasswordHash;
 import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
+import dev.bffgateway.support.RecordingUpstream;
 import dev.bffgateway.support.RedisServer;
 import dev.bffgateway.support.TestGateway;
 import io.vertx.core.MultiMap;
@@ -33,7 +34,8 @@ class AuthFaultsTest {
     Files.writeString(dir.resolve("users.json"), new JsonObject().put("users", new JsonArray().add(new JsonObject()
       .put("userName", "alice").put("passwordHash", PasswordHash.create("wonderland".toCharArray(), 1000)))).encode());
     try (RedisServer redis = RedisServer.start(dir)) {
-      JsonObject config = TestGateway.config(dir, new JsonArray());
+      RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
+      JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")));
       TestGateway.redisStore(config, redis);
       config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
       config.put("cookies", new JsonObject().put("secure", "auto"));
@@ -54,9 +56,12 @@ class AuthFaultsTest {
         Http.Response refresh = http.send(HttpMethod.POST, "/access-token", jar.headers(), null).await();
         assertEquals(503, refresh.status());
         assertEquals(null, setCookie(refresh, "ss-reftok"), "a fault does not clear the refresh cookie");
+        assertEquals(200, http.get("/api/during-the-outage", jar.headers()).status(), "a valid access token keeps working");
       } finally {
         redis.startProcess();
       }
+      Http.Response recovered = http.send(HttpMethod.POST, "/access-token", jar.headers(), null).await();
+      assertEquals(200, recovered.status(), "the same refresh cookie works once Redis is back: nothing was lost");
     }
   }
 

@@ -45,7 +45,8 @@ public final class RedisServer implements AutoCloseable {
 
   public void startProcess() throws IOException {
     process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-      "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "yes"))
+      // Persistence as docs/deployment.md recommends: what Redis acknowledged survives a kill and a restart.
+      "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir.toString(), "--protected-mode", "yes"))
       .redirectErrorStream(true)
       .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
       .start();
