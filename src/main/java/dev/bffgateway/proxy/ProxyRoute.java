@@ -16,22 +16,20 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.httpproxy.HttpProxy;
-import io.vertx.httpproxy.ProxyOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.stream.Collectors;
 
 /**
- * A configured route on one event loop: checks the method, then streams the exchange through vertx-http-proxy
- * with one small interceptor per concern. Bodies are piped with back-pressure both ways, never buffered.
+ * A configured route on one event loop: checks the method, finds and authorizes the user, then hands the
+ * exchange to the route's {@link Forwarder}.
  */
 public final class ProxyRoute implements Target.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyRoute.class);
 
   private final RouteConfig route;
-  private final HttpProxy proxy;
+  private final Forwarder forwarder;
   private final String allowed;
   private final RouteServices services;
   private final UpstreamIdentity identity;
@@ -41,20 +39,7 @@ public final class ProxyRoute implements Target.Handler {
     this.services = services;
     this.identity = new UpstreamIdentity(route, services.cookies());
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-    this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(route.websocket()), client)
-      .origin(new UpstreamOrigin(route, proxyConfig.connectTimeoutMs()))
-      // Request interceptors run in this order, response interceptors in reverse. Hop-by-hop removal comes
-      // before the gateway adds its own headers, so that a client's Connection header cannot remove them.
-      .addInterceptor(new UpstreamFailures(route.id()), false)
-      .addInterceptor(HopByHopHeaders.INSTANCE, false)
-      .addInterceptor(new UpstreamPath(route), true)
-      .addInterceptor(new ForwardedHeaders(route), true)
-      .addInterceptor(RequestIdHeader.INSTANCE, true)
-      .addInterceptor(GatewayCookiesNoStore.INSTANCE, false);
-    if (services.cors().enabled()) {
-      proxy.addInterceptor(UpstreamCorsHeaders.INSTANCE, false);
-    }
-    proxy.addInterceptor(new UpstreamTiming(meters.upstream()), false);
+    this.forwarder = new Forwarder(route, proxyConfig, client, services.cors().enabled(), meters.upstream());
   }
 
   @Override
@@ -66,12 +51,13 @@ public final class ProxyRoute implements Target.Handler {
     }
     if (route.auth() == AuthMode.NONE) {
       identity.anonymous(request);
-      proxy.handle(request);
+      forwarder.forward(request);
       return;
     }
     Future<Authenticated> found = services.authenticator().authenticate(request);
-    if (!found.isComplete()) {
-      // Held while the user is found (a refresh or a revocation check needs the store); the proxy resumes it.
+    if (!found.isComplete() && Forwarder.carriesBody(request)) {
+      // A body is held while the user is found (a refresh or a revocation check needs the store); the forwarder
+      // or the refusal resumes it.
       request.pause();
     }
     found.onComplete(result -> {
@@ -108,7 +94,7 @@ public final class ProxyRoute implements Target.Handler {
       return;
     }
     identity.apply(request, caller, caller.user() == null ? null : upstreamToken(caller));
-    proxy.handle(request);
+    forwarder.forward(request);
   }
 
   private String upstreamToken(Authenticated caller) {
@@ -120,7 +106,7 @@ public final class ProxyRoute implements Target.Handler {
   /** The store or the credential verifier could not answer a needed refresh: a temporary error, nothing lost. */
   private void refuse(HttpServerRequest request, Throwable failure) {
     if (failure instanceof Refresher.FailedAfterRotation spent) {
-      // As a header, like every gateway cookie on a proxied route, so GatewayCookiesNoStore sees it.
+      // As a header, like every gateway cookie on a proxied route, so the no-store rule of UpstreamHeaders sees it.
       request.response().headers().add(HttpHeaders.SET_COOKIE, services.authenticator().successor(spent.rotation(), request).encode());
       failure = spent.getCause();
     }

@@ -1,30 +1,18 @@
 package dev.bffgateway.proxy;
 
 import dev.bffgateway.config.RouteConfig;
-import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.httpproxy.ProxyContext;
-import io.vertx.httpproxy.ProxyInterceptor;
-import io.vertx.httpproxy.ProxyResponse;
 
 /**
  * Rewrites the request target for the upstream: the normalised path (never the raw one the route was not
  * matched on), without the route's prefix when {@code stripPrefix}, under the upstream's base path.
  */
-final class UpstreamPath implements ProxyInterceptor {
+final class UpstreamPath {
   private final String basePath;
   private final int strippedLength;
 
   UpstreamPath(RouteConfig route) {
     this.basePath = route.upstream().basePath();
     this.strippedLength = route.stripPrefix() && !route.path().equals("/") ? route.path().length() : 0;
-  }
-
-  @Override
-  public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
-    HttpServerRequest incoming = context.request().proxiedRequest();
-    context.request().setURI(upstreamUri(PathNormalizer.normalize(incoming.path()), incoming.query()));
-    return context.sendRequest();
   }
 
   String upstreamUri(String path, String query) {

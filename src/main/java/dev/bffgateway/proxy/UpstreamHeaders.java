@@ -1,0 +1,137 @@
+package dev.bffgateway.proxy;
+
+import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.web.RequestIds;
+import io.netty.handler.codec.DateFormatter;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+
+import java.util.Date;
+import java.util.Map;
+
+/**
+ * The header rules of one route, applied while copying, in one pass each way, never to a copy of a copy.
+ * <p>Toward the upstream: connection-level headers stay on their own hop (RFC 9110 §7.6.1: the fixed hop-by-hop
+ * set and every header that {@code Connection} names), the upstream gets its own {@code Host}, and the gateway
+ * is the edge, so whatever the client claimed in {@code Forwarded}/{@code X-Forwarded-*}/{@code X-Real-IP} is
+ * dropped and replaced by what the gateway saw; the request's id goes along.
+ * <p>Toward the client: the same hop-by-hop rule, exactly one request id (the gateway's), no upstream CORS
+ * headers when the gateway answers CORS itself, and {@code Cache-Control: no-store} (without {@code Expires})
+ * when the gateway sets cookies on the response, whatever the upstream said about its own content; and a Date.
+ */
+final class UpstreamHeaders {
+  static final String FORWARDED_FOR = "x-forwarded-for";
+  static final String FORWARDED_PROTO = "x-forwarded-proto";
+  static final String FORWARDED_HOST = "x-forwarded-host";
+  static final String FORWARDED_PREFIX = "x-forwarded-prefix";
+
+  /** Never copied toward the upstream; names compare case-insensitively, as in any MultiMap. */
+  private static final MultiMap NOT_FORWARDED = names("connection", "keep-alive", "proxy-connection",
+    "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
+    "forwarded", FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST, FORWARDED_PREFIX, "x-forwarded-port",
+    "x-forwarded-server", "x-real-ip", RequestIds.HEADER);
+  /** Never copied toward the client. Content-Length stays: the body is relayed as it is. */
+  private static final MultiMap NOT_RETURNED = names("connection", "keep-alive", "proxy-connection",
+    "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", RequestIds.HEADER);
+
+  private record FormattedDate(long second, String value) {
+  }
+
+  /** Shared by the event loops; each reads one immutable pair, so a race only formats the same second twice. */
+  private static volatile FormattedDate date = new FormattedDate(0, "");
+
+  private final String prefix;
+  private final boolean corsByGateway;
+
+  UpstreamHeaders(RouteConfig route, boolean corsByGateway) {
+    this.prefix = route.stripPrefix() && !route.path().equals("/") ? route.path() : null;
+    this.corsByGateway = corsByGateway;
+  }
+
+  /** Copies the client's request headers to the upstream request, then adds the gateway's own. */
+  void toUpstream(HttpServerRequest incoming, MultiMap out) {
+    MultiMap in = incoming.headers();
+    MultiMap named = namedByConnection(in);
+    for (Map.Entry<String, String> header : in) {
+      String name = header.getKey();
+      if (!NOT_FORWARDED.contains(name) && (named == null || !named.contains(name))) {
+        out.add(name, header.getValue());
+      }
+    }
+    SocketAddress client = incoming.remoteAddress();
+    if (client != null && client.hostAddress() != null) {
+      out.set(FORWARDED_FOR, client.hostAddress());
+    }
+    out.set(FORWARDED_PROTO, incoming.scheme());
+    HostAndPort authority = incoming.authority();
+    if (authority != null) {
+      out.set(FORWARDED_HOST, authority.toString());
+    }
+    if (prefix != null) {
+      out.set(FORWARDED_PREFIX, prefix);
+    }
+    out.set(RequestIds.HEADER, RequestIds.of(incoming));
+  }
+
+  /** Copies the upstream's response headers to the client's response, which may hold the gateway's already. */
+  void toClient(MultiMap in, MultiMap out) {
+    boolean noStore = out.contains(HttpHeaders.SET_COOKIE);
+    MultiMap named = namedByConnection(in);
+    for (Map.Entry<String, String> header : in) {
+      String name = header.getKey();
+      if (NOT_RETURNED.contains(name) || (named != null && named.contains(name))
+        || (corsByGateway && name.regionMatches(true, 0, "access-control-", 0, 15))
+        || (noStore && (name.equalsIgnoreCase("expires") || name.equalsIgnoreCase("cache-control")))) {
+        continue;
+      }
+      out.add(name, header.getValue());
+    }
+    if (noStore) {
+      out.set(HttpHeaders.CACHE_CONTROL, "no-store");
+    }
+    if (!out.contains(HttpHeaders.DATE)) {
+      // RFC 9110 §6.6.1: a recipient with a clock adds the Date an upstream without one left out.
+      out.set(HttpHeaders.DATE, now());
+    }
+  }
+
+  /** The current HTTP date, formatted once a second rather than once a response. */
+  private static String now() {
+    long second = System.currentTimeMillis() / 1000;
+    FormattedDate cached = date;
+    if (cached.second() != second) {
+      cached = new FormattedDate(second, DateFormatter.format(new Date(second * 1000)));
+      date = cached;
+    }
+    return cached.value();
+  }
+
+  /** The headers a {@code Connection} header names, or null when there is none (the common case: no allocation). */
+  private static MultiMap namedByConnection(MultiMap headers) {
+    String first = headers.get(HttpHeaders.CONNECTION);
+    if (first == null) {
+      return null;
+    }
+    MultiMap named = MultiMap.caseInsensitiveMultiMap();
+    for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
+      for (String token : value.split(",")) {
+        String name = token.trim();
+        if (!name.isEmpty()) {
+          named.add(name, "");
+        }
+      }
+    }
+    return named;
+  }
+
+  private static MultiMap names(String... names) {
+    MultiMap set = MultiMap.caseInsensitiveMultiMap();
+    for (String name : names) {
+      set.add(name, "");
+    }
+    return set;
+  }
+}
