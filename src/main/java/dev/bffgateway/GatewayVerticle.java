@@ -101,20 +101,23 @@ final class GatewayVerticle extends VerticleBase {
    * of each. Requests already in flight finish on the handlers they started with; connections stay open.
    */
   Future<Void> reload(GatewayConfig config, Components components) {
-    Promise<Void> swapped = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        frontDoor = frontDoor(config, components);
-        swapped.complete();
-      } catch (RuntimeException e) {
-        swapped.fail(e);
-      }
-    });
-    // Certificates are read again on every reload, so a renewed certificate is served without a restart.
+    // Certificates are read again on every reload, so a renewed certificate is served without a restart; first,
+    // so that a certificate that cannot be used fails the reload before any handler is swapped.
     TlsConfig tls = initial.server().tls();
-    return tls == null || server == null ? swapped.future()
-      : swapped.future().compose(done -> server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(keyCert(tls)), true))
-        .mapEmpty();
+    Future<Boolean> certificates = tls == null || server == null ? Future.succeededFuture(false)
+      : server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(keyCert(tls)), true);
+    return certificates.compose(updated -> {
+      Promise<Void> swapped = Promise.promise();
+      context.runOnContext(v -> {
+        try {
+          frontDoor = frontDoor(config, components);
+          swapped.complete();
+        } catch (RuntimeException e) {
+          swapped.fail(e);
+        }
+      });
+      return swapped.future();
+    });
   }
 
   /** Over server.maxConnections, a new connection is closed at once, and those already open are served as before. */
@@ -150,7 +153,7 @@ final class GatewayVerticle extends VerticleBase {
     RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens());
 
     Router endpoints = gatewayEndpoints(config, components,
-      new AuthEndpoints(authDependencies(config, components, cookies, csrf), verified, refresher, sessionUsers),
+      new AuthEndpoints(authDependencies(config, components, cookies, csrf), verified, refresher, sessionUsers, revocations),
       new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()));
     RouteTable.Builder<Target> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {

@@ -19,6 +19,8 @@ record ReloadPlan(GatewayConfig applied, List<String> restartNeeded) {
     check(restartNeeded, "store", running.store(), next.store());
     check(restartNeeded, "refreshTokens", running.refreshTokens(), next.refreshTokens());
     check(restartNeeded, "sessions", running.sessions(), next.sessions());
+    // /metrics follows at once, but Vert.x's own meters are only recorded by a Vert.x started with metrics on.
+    check(restartNeeded, "metrics.enabled (Vert.x's own meters)", running.metrics().enabled(), next.metrics().enabled());
     if (running.credentials().type() != next.credentials().type()
       || running.credentials().http() != null && !running.credentials().http().equals(next.credentials().http())) {
       restartNeeded.add("credentials");

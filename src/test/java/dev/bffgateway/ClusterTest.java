@@ -147,6 +147,21 @@ class ClusterTest {
     int before = upstream.received().size();
     assertEquals(401, a.get("/api/after", accessOnly.headers()).status(), "the access token is dead within the revocation window");
     assertEquals(before, upstream.received().size());
+    assertEquals(401, a.get("/auth", accessOnly.headers()).status(), "the current user too");
+  }
+
+  @Test
+  void aLogoutEndsTheAccessTokenAtOnceOnTheInstanceThatHandledIt() {
+    CookieJar jar = new CookieJar();
+    signIn(a, jar, "wonderland");
+    CookieJar accessOnly = new CookieJar();
+    accessOnly.put("ss-tok", jar.get("ss-tok"));
+    assertEquals(200, a.get("/auth", accessOnly.headers()).status());
+    assertEquals(200, a.get("/api/before", accessOnly.headers()).status());
+    assertEquals(200, a.send(HttpMethod.POST, "/auth/logout", jar.headers(), null).await().status());
+    Http.Response me = a.get("/auth", accessOnly.headers());
+    assertEquals(401, me.status());
+    assertEquals("Token has been invalidated", Http.responseStatus(me).getString("message"));
   }
 
   @Test

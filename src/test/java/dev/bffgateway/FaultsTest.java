@@ -79,7 +79,8 @@ class FaultsTest {
     AtomicBoolean killed = new AtomicBoolean();
     AtomicInteger rotations = new AtomicInteger();
     try {
-      Http http = new Http(vertx.createHttpClient(), port(first));
+      int port = port(first);
+      Http http = new Http(vertx.createHttpClient(), port);
       for (int i = 0; i < families; i++) {
         CookieJar jar = new CookieJar();
         jar.update(http.send(HttpMethod.POST, "/auth/credentials", MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json"),
@@ -90,7 +91,7 @@ class FaultsTest {
       HttpClient storm = vertx.createHttpClient();
       Promise<Void> enough = Promise.promise();
       for (CookieJar jar : jars) {
-        refreshForever(storm, port(first), jar, killed, rotations, enough);
+        refreshForever(storm, port, jar, killed, rotations, enough);
       }
       enough.future().await();
       new ProcessBuilder("kill", "-KILL", Long.toString(first.pid())).start().waitFor();
@@ -115,6 +116,7 @@ class FaultsTest {
     assertEquals(families, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NULL"));
   }
 
+  /** Reads the gateway's output up to its listening line, then drains the rest in the background. Call once. */
   private static int port(Process gateway) throws Exception {
     BufferedReader output = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
     for (String line = output.readLine(); line != null; line = output.readLine()) {

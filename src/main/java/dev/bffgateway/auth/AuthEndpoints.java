@@ -60,13 +60,16 @@ public final class AuthEndpoints {
   private final VerifiedTokenCache verified;
   private final Refresher refresher;
   private final SessionUsers sessionUsers;
+  private final Revocations revocations;
 
-  /** @param verified this event loop's verified-token cache; sessionUsers this event loop's session users */
-  public AuthEndpoints(Dependencies deps, VerifiedTokenCache verified, Refresher refresher, SessionUsers sessionUsers) {
+  /** The caches are this event loop's: verified tokens, session users, revocations. */
+  public AuthEndpoints(Dependencies deps, VerifiedTokenCache verified, Refresher refresher, SessionUsers sessionUsers,
+                       Revocations revocations) {
     this.deps = deps;
     this.verified = verified;
     this.refresher = refresher;
     this.sessionUsers = sessionUsers;
+    this.revocations = revocations;
   }
 
   public void mount(Router router) {
@@ -331,13 +334,24 @@ public final class AuthEndpoints {
       notAuthenticated(ctx);
       return;
     }
+    VerifiedToken user;
     try {
-      json(ctx.response(), userBody(verified.verify(token)));
+      user = verified.verify(token);
     } catch (TokenRejection rejection) {
       LOG.debug("current user: token rejected ({})", rejection.reason());
       ErrorResponses.send(ctx.response().putHeader("www-authenticate", "Bearer error=\"invalid_token\""), 401,
         rejection.clientMessage());
+      return;
     }
+    // A token of a device that logged out, or of a user logged out everywhere, is no user, here as on routes.
+    revocations.stillValid(user).onSuccess(valid -> {
+      if (valid) {
+        json(ctx.response(), userBody(user));
+      } else {
+        ErrorResponses.send(ctx.response().putHeader("www-authenticate", "Bearer error=\"invalid_token\""), 401,
+          "Token has been invalidated");
+      }
+    });
   }
 
   /** {@code Authorization: Bearer} first, else the access-token cookie. */
@@ -422,6 +436,7 @@ public final class AuthEndpoints {
       : token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token))
       .compose(done -> sessionId == null ? Future.<Void>succeededFuture() : endSession(sessionId));
     revoked.onSuccess(done -> {
+      forgetLocally(ctx.request());
       clearCookies(ctx);
       json(ctx.response(), new JsonObject());
     }).onFailure(failure -> {
@@ -453,6 +468,23 @@ public final class AuthEndpoints {
         return null;
       }
     });
+  }
+
+  /** This event loop stops accepting the logged-out access token at once; other loops and instances within the window. */
+  private void forgetLocally(HttpServerRequest request) {
+    String access = accessTokenOf(request);
+    if (access == null) {
+      return;
+    }
+    try {
+      VerifiedToken user = verified.verify(access);
+      revocations.forget(user.subject());
+      if (user.claims().getValue("sid") instanceof String familyId) {
+        revocations.forgetFamily(familyId);
+      }
+    } catch (TokenRejection alreadyInvalid) {
+      // nothing to forget
+    }
   }
 
   private static String bodyRefreshToken(RoutingContext ctx) {

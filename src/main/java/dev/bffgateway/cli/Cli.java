@@ -190,6 +190,11 @@ public final class Cli {
   }
 
   private int run(Map<String, String> options) {
+    if (!options.getOrDefault("watch", "0").matches("\\d{1,6}")) {
+      err.println("--watch must be a number of seconds (0: never)");
+      err.print(RUN_USAGE);
+      return INVALID;
+    }
     GatewayConfig config;
     try {
       config = loadConfig(options);
@@ -213,6 +218,8 @@ public final class Cli {
           gateway.stop().await();
         } finally {
           vertx.close().await();
+          // Flushes the access log's queue: lines of the last requests are written, not dropped with the JVM.
+          ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory()).stop();
         }
       }));
       return RUNNING;

@@ -35,6 +35,7 @@ final class ConfigWatcher {
   private final ConfigLoader loader;
   private final Gateway gateway;
   private final AtomicBoolean checking = new AtomicBoolean();
+  private final AtomicBoolean forcePending = new AtomicBoolean();
   /** The content of the files as last seen, valid or not, so that a bad file is reported once, not every poll. */
   private volatile String seen;
 
@@ -58,6 +59,8 @@ final class ConfigWatcher {
    */
   Future<Boolean> check(boolean force) {
     if (!checking.compareAndSet(false, true)) {
+      // A SIGHUP during a poll is not dropped: it runs once the poll is done.
+      forcePending.compareAndSet(false, force);
       return Future.succeededFuture(false);
     }
     return vertx.<GatewayConfig>executeBlocking(() -> {
@@ -86,7 +89,12 @@ final class ConfigWatcher {
         LOG.error("{}: reload failed; keeping the running configuration: {}", file, failure.getMessage());
         return Future.succeededFuture(false);
       })
-      .onComplete(done -> checking.set(false));
+      .onComplete(done -> {
+        checking.set(false);
+        if (forcePending.getAndSet(false)) {
+          check(true);
+        }
+      });
   }
 
   /** A digest of the configuration file and the key and users files a configuration names. */

@@ -148,7 +148,7 @@ public final class ConfigLoader {
     boolean accessLog = in.bool("accessLog", true);
     int maxConnections = in.integer("maxConnections", 10_000, 1, 1_000_000);
     long hsts = in.number("hstsMaxAgeSeconds", 0, 0, 2 * 365 * 86_400L);
-    if (hsts > 0 && tls == null && in.has("hstsMaxAgeSeconds")) {
+    if (hsts > 0 && !in.has("tls")) {
       in.error("hstsMaxAgeSeconds", "needs server.tls: browsers ignore Strict-Transport-Security over plain http");
     }
     in.rejectUnknownKeys();

@@ -5,6 +5,7 @@ import dev.bffgateway.token.OpaqueTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.ext.web.sstore.SessionStore;
 import io.vertx.ext.web.sstore.redis.RedisSessionStore;
 import io.vertx.redis.client.Redis;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The store for several gateway instances: one Redis, every multi-key step a Lua script so it is atomic on the
@@ -31,6 +33,7 @@ import java.util.List;
  * {@code fail:<key>} sign-in failures.
  */
 final class RedisRefreshTokenStore implements RefreshTokenStore {
+  private static final int OPERATION_TIMEOUT_SECONDS = 3;
   // Lua numbers are doubles: integers must be formatted explicitly or they come out as 1.7e+12.
   private static final String HELPERS = "local function s(n) return string.format('%.0f', n) end\n";
 
@@ -164,6 +167,7 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
   /** Connects lazily: a Redis that is down at start makes the gateway unready, not dead. */
   static RefreshTokenStore create(Vertx vertx, String url, String prefix, RefreshPolicy policy) {
     Redis client = Redis.createClient(vertx, new RedisOptions()
+      .setNetClientOptions(new NetClientOptions().setConnectTimeout(OPERATION_TIMEOUT_SECONDS * 1000).setTcpNoDelay(true))
       .setConnectionString(url)
       .setMaxPoolSize(32)
       .setMaxPoolWaiting(4096)
@@ -300,8 +304,13 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     }));
   }
 
+  /**
+   * A Redis that drops packets instead of refusing connections must not hold requests for minutes: past a few
+   * seconds an operation counts as the store being unavailable (a temporary 503), like a refused connection.
+   */
   private static <T> Future<T> unavailableOnFailure(Future<T> operation) {
-    return operation.recover(failure -> Future.failedFuture(new StoreUnavailableException("Redis: " + failure.getMessage(), failure)));
+    return operation.timeout(OPERATION_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+      .recover(failure -> Future.failedFuture(new StoreUnavailableException("Redis: " + failure.getMessage(), failure)));
   }
 
   private record Script(String source, String sha) {

@@ -37,6 +37,7 @@ class CliTest {
     assertEquals(Cli.INVALID, cli.execute("check-config", "--config", "x.json"));
     assertTrue(stderr().contains("Unknown argument: --config"), stderr());
     assertEquals(Cli.INVALID, cli.execute("check-config", "--conf"));
+    assertEquals(Cli.INVALID, cli.execute("run", "--watch", "often"), "checked before anything starts");
     assertTrue(stderr().contains("Missing value for --conf"), stderr());
   }
 

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A real {@code redis-server} process of the test's own, on a free loopback port, without persistence. It can
- * be stopped and started again on the same port, for fault tests. scripts/test installs redis-server.
+ * A real {@code redis-server} process of the test's own, on a free loopback port, persisting to an append-only
+ * file in the test's directory. It can be killed and started again on the same port, with its data, for fault
+ * tests. scripts/test installs redis-server.
  */
 public final class RedisServer implements AutoCloseable {
   private final int port;
