@@ -15,6 +15,7 @@ import java.time.Instant;
  */
 public final class AccessLog {
   private static final Logger LOG = LoggerFactory.getLogger("bff.access");
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final boolean enabled;
 
@@ -35,7 +36,9 @@ public final class AccessLog {
 
   private static String line(HttpServerRequest request, HttpServerResponse response, Exchange exchange) {
     StringBuilder json = new StringBuilder(256).append('{');
-    field(json, "time", Instant.now().toString()).append(',');
+    json.append("\"time\":\"");
+    Timestamps.appendNow(json);
+    json.append("\",");
     field(json, "requestId", response.headers().get("x-request-id")).append(',');
     field(json, "client", request.remoteAddress() == null ? null : request.remoteAddress().hostAddress()).append(',');
     field(json, "method", request.method().name()).append(',');
@@ -44,7 +47,9 @@ public final class AccessLog {
     json.append("\"status\":").append(response.getStatusCode()).append(',');
     json.append("\"bytes\":").append(response.bytesWritten()).append(',');
     long micros = (System.nanoTime() - exchange.startNanos()) / 1_000;
-    json.append("\"durationMs\":").append(micros / 1000).append('.').append(String.format("%03d", micros % 1000)).append(',');
+    json.append("\"durationMs\":").append(micros / 1000).append('.');
+    appendThreeDigits(json, (int) (micros % 1000));
+    json.append(',');
     return field(json, "sub", exchange.subject()).append('}').toString();
   }
 
@@ -61,7 +66,7 @@ public final class AccessLog {
         case '\\' -> json.append("\\\\");
         default -> {
           if (c < 0x20) {
-            json.append(String.format("\\u%04x", (int) c));
+            json.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
           } else {
             json.append(c);
           }
@@ -69,5 +74,33 @@ public final class AccessLog {
       }
     }
     return json.append('"');
+  }
+
+  private static void appendThreeDigits(StringBuilder out, int value) {
+    out.append((char) ('0' + value / 100)).append((char) ('0' + value / 10 % 10)).append((char) ('0' + value % 10));
+  }
+
+  /** UTC times to the millisecond, like {@code 2026-11-29T03:38:05.123Z}, without a formatter per line. */
+  private static final class Timestamps {
+    private record Second(long epochSecond, String prefix) {
+    }
+
+    /** Shared by the event loops; each reads one immutable pair, so a race only formats the same second twice. */
+    private static volatile Second current = new Second(-1, "");
+
+    static void appendNow(StringBuilder out) {
+      long millis = System.currentTimeMillis();
+      long epochSecond = Math.floorDiv(millis, 1000);
+      Second second = current;
+      if (second.epochSecond() != epochSecond) {
+        // "2026-11-29T03:38:05", without the "Z" Instant.toString() ends with
+        String whole = Instant.ofEpochSecond(epochSecond).toString();
+        second = new Second(epochSecond, whole.substring(0, whole.length() - 1) + '.');
+        current = second;
+      }
+      out.append(second.prefix());
+      appendThreeDigits(out, (int) Math.floorMod(millis, 1000));
+      out.append('Z');
+    }
   }
 }
