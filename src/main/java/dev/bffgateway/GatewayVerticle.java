@@ -182,7 +182,7 @@ final class GatewayVerticle extends VerticleBase {
     components.tokens().mount(router);
     MetricsEndpoint.mount(router, config.metrics(), components.metrics());
     account.mount(router);
-    auth.mount(router);
+    auth.mount(router, vertx);
     StaticFiles.mount(router, config.web());
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
@@ -201,7 +201,7 @@ final class GatewayVerticle extends VerticleBase {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
-      config.server().maxBodyBytes(), components.clock(), components.metrics());
+      config.server().maxBodyBytes(), components.clock(), components.metrics(), config.credentials().oidc());
   }
 
   private static HttpServerOptions serverOptions(ServerConfig server) {

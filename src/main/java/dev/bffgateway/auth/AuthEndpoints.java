@@ -1,6 +1,7 @@
 package dev.bffgateway.auth;
 
 import dev.bffgateway.config.ReservedPaths;
+import dev.bffgateway.config.OidcConfig;
 import dev.bffgateway.config.SessionsConfig;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.session.Sessions;
@@ -17,6 +18,7 @@ import dev.bffgateway.web.CsrfGuard;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.GatewayCookies;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -53,7 +55,7 @@ public final class AuthEndpoints {
   public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer, Sessions sessions,
                              SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
                              long accessTokenTtlSeconds, int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock,
-                             Metrics metrics) {
+                             Metrics metrics, List<OidcConfig> oidc) {
   }
 
   private final Dependencies deps;
@@ -72,7 +74,10 @@ public final class AuthEndpoints {
     this.revocations = revocations;
   }
 
-  public void mount(Router router) {
+  public void mount(Router router, Vertx vertx) {
+    for (OidcConfig provider : deps.oidc()) {
+      new OidcSignIn(vertx, provider, deps.sessions(), deps.cookies(), this::externalSignIn).mount(router);
+    }
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.maxBodyBytes()).setMergeFormAttributes(false);
     router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
@@ -179,10 +184,7 @@ public final class AuthEndpoints {
       })
       .compose(account -> account.isEmpty()
         ? deps.store().recordFailure(throttleKey, deps.failureWindow()).compose(count -> Future.<SignedIn>failedFuture(new BadCredentials()))
-        : deps.store().clearFailures(throttleKey)
-          .compose(cleared -> deps.store().issue(account.get().id(), null, account.get().snapshot(), ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT))))
-          .compose(refresh -> deps.sessionsConfig().pureBff() ? startSession(request, account.get().id(), refresh.familyId())
-            .map(session -> new SignedIn(account.get(), refresh, session)) : Future.succeededFuture(new SignedIn(account.get(), refresh, null))))
+        : deps.store().clearFailures(throttleKey).compose(cleared -> signedIn(request, account.get(), account.get().snapshot())))
       .onSuccess(signedIn -> {
         deps.metrics().signIn("success");
         respondSignedIn(ctx, signedIn, Dto.meta(dto));
@@ -211,9 +213,44 @@ public final class AuthEndpoints {
       .recover(failure -> deps.store().revokeFamily(familyId).transform(revoked -> Future.failedFuture(failure)));
   }
 
+  /** A new family for the user (its device), and in pure-BFF mode a session for it. */
+  private Future<SignedIn> signedIn(HttpServerRequest request, UserAccount account, JsonObject snapshot) {
+    return deps.store().issue(account.id(), null, snapshot, ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT)))
+      .compose(refresh -> deps.sessionsConfig().pureBff()
+        ? startSession(request, account.id(), refresh.familyId()).map(session -> new SignedIn(account, refresh, session))
+        : Future.succeededFuture(new SignedIn(account, refresh, null)));
+  }
+
+  /**
+   * An OpenID Connect provider vouched for the user: signed in as after a password, with the snapshot marked as
+   * the provider's (refreshes then keep the provider's word instead of asking the users file), then redirected.
+   */
+  private void externalSignIn(RoutingContext ctx, UserAccount account, String provider, String returnUrl) {
+    signedIn(ctx.request(), account, account.snapshot().put(Refresher.PROVIDER, provider))
+      .onSuccess(signedIn -> {
+        deps.metrics().signIn("success");
+        setSignInCookies(ctx, signedIn, new JsonObject());
+        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, returnUrl).end();
+      })
+      .onFailure(failure -> {
+        deps.metrics().signIn("unavailable");
+        fail(ctx, failure);
+      });
+  }
+
   private void respondSignedIn(RoutingContext ctx, SignedIn signedIn, JsonObject meta) {
     UserAccount account = signedIn.account();
     JsonObject body = userBody(account.id(), account.userName(), account.displayName(), account.roles(), account.permissions());
+    setSignInCookies(ctx, signedIn, body);
+    if (meta != null) {
+      body.put("meta", meta);
+    }
+    json(ctx.response(), body);
+  }
+
+  /** The session cookie in pure-BFF mode, else the token cookies (and the access token in the body). */
+  private void setSignInCookies(RoutingContext ctx, SignedIn signedIn, JsonObject body) {
+    UserAccount account = signedIn.account();
     HttpServerResponse response = ctx.response();
     if (signedIn.session() != null) {
       // Pure BFF: the browser gets the session cookie and nothing else; the tokens stay with the gateway.
@@ -227,10 +264,6 @@ public final class AuthEndpoints {
     } else {
       handOutTokens(ctx, deps.issuer().issue(account.identity(), signedIn.refresh().familyId()).token(), signedIn.refresh(), body, "bearerToken");
     }
-    if (meta != null) {
-      body.put("meta", meta);
-    }
-    json(response, body);
   }
 
   /**

@@ -40,6 +40,9 @@ public final class Refresher {
     }
   }
 
+  /** In a family's user snapshot: the OpenID Connect provider the user signed in with. */
+  public static final String PROVIDER = "provider";
+
   private final RefreshTokenStore store;
   private final CredentialVerifier credentials;
   private final AccessTokenIssuer issuer;
@@ -76,7 +79,11 @@ public final class Refresher {
    * the family, when the user is gone or disabled.
    */
   public Future<Minted> mint(RefreshRecord family) {
-    return credentials.lookup(UserAccount.fromSnapshot(family.user())).compose(found -> found.isEmpty()
+    UserAccount snapshot = UserAccount.fromSnapshot(family.user());
+    // A provider's user is not in the users file: the provider's word at sign-in stands for the family's life.
+    Future<java.util.Optional<UserAccount>> current = family.user().containsKey(PROVIDER)
+      ? Future.succeededFuture(java.util.Optional.of(snapshot)) : credentials.lookup(snapshot);
+    return current.compose(found -> found.isEmpty()
       ? store.revokeFamily(family.familyId()).map(revoked -> (Minted) null)
       : Future.succeededFuture(new Minted(found.get(), issuer.issue(found.get().identity(), family.familyId()))));
   }

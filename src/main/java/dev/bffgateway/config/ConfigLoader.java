@@ -88,6 +88,10 @@ public final class ConfigLoader {
     AdminConfig admin = new AdminConfig(adminIn.bool("enabled", false), adminIn.string("role", "Admin"));
     adminIn.rejectUnknownKeys();
     SessionsConfig sessions = sessions(root.object("sessions"), refreshTokens);
+    if (!credentials.oidc().isEmpty() && !cookies.refreshTokenCookie() && !sessions.pureBff()) {
+      root.error("credentials", "oidc needs cookies.refreshTokenCookie true or sessions.mode \"session\": "
+        + "the redirect back from a provider has no body to carry a refresh token");
+    }
     WebConfig web = web(root.object("web"), dataDir);
     ObjectReader metricsIn = root.object("metrics");
     String metricsToken = metricsIn.string("token", "");
@@ -329,8 +333,48 @@ public final class ConfigLoader {
     }
     int maxFailures = in.integer("maxFailures", 5, 1, 1_000);
     int window = in.integer("failureWindowSeconds", 900, 1, 86_400);
+    List<OidcConfig> oidc = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (ObjectReader provider : in.objects("oidc")) {
+      OidcConfig read = oidc(provider);
+      if (read != null && !names.add(read.name())) {
+        provider.error("name", "\"" + read.name() + "\" is already the name of another provider");
+      } else if (read != null) {
+        oidc.add(read);
+      }
+    }
     in.rejectUnknownKeys();
-    return new CredentialsConfig(type, usersFile, http, maxFailures, window);
+    return new CredentialsConfig(type, usersFile, http, maxFailures, window, List.copyOf(oidc));
+  }
+
+  private static final Pattern PROVIDER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+
+  private static OidcConfig oidc(ObjectReader in) {
+    int errorsBefore = in.errorCount();
+    String name = in.requiredString("name");
+    if (name != null && (!PROVIDER_NAME.matcher(name).matches() || OidcConfig.RESERVED_NAMES.contains(name))) {
+      in.error("name", "\"" + name + "\" must be 1-32 lower-case letters, digits or '-', and not one of "
+        + String.join(", ", new java.util.TreeSet<>(OidcConfig.RESERVED_NAMES)));
+    }
+    String issuer = httpUrl(in, "issuer", true);
+    String clientId = in.requiredString("clientId");
+    String clientSecret = in.requiredString("clientSecret");
+    List<String> scopes = new ArrayList<>(Optional.ofNullable(in.strings("scopes")).orElse(List.of("openid", "profile", "email")));
+    if (!scopes.contains("openid")) {
+      scopes.add(0, "openid");
+    }
+    ObjectReader claims = in.object("claims");
+    String userName = claims.string("userName", "preferred_username");
+    String displayName = claims.string("displayName", "name");
+    String email = claims.string("email", "email");
+    String roles = claims.string("roles", "roles");
+    claims.rejectUnknownKeys();
+    Set<String> returnOrigins = origins(in, "returnOrigins", false);
+    String redirectUri = httpUrl(in, "redirectUri", false);
+    in.rejectUnknownKeys();
+    return in.errorCount() > errorsBefore ? null
+      : new OidcConfig(name, issuer, clientId, clientSecret, List.copyOf(scopes), userName, displayName, email, roles, returnOrigins,
+        redirectUri);
   }
 
   private static String httpUrl(ObjectReader in, String key, boolean required) {

@@ -1,5 +1,7 @@
 package dev.bffgateway.config;
 
+import java.util.List;
+
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -8,8 +10,10 @@ import java.util.Map;
  *
  * @param usersFile the users file (type users)
  * @param http      the login API (type http); null otherwise
+ * @param oidc      OpenID Connect providers users may also sign in with, by name
  */
-public record CredentialsConfig(Type type, Path usersFile, Http http, int maxFailures, int failureWindowSeconds) {
+public record CredentialsConfig(Type type, Path usersFile, Http http, int maxFailures, int failureWindowSeconds,
+                                List<OidcConfig> oidc) {
   public enum Type { USERS, HTTP }
 
   /**

@@ -3,6 +3,7 @@ package dev.bffgateway.session;
 import dev.bffgateway.config.SessionsConfig;
 import dev.bffgateway.store.StoreUnavailableException;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Session;
 import io.vertx.ext.web.sstore.SessionStore;
 import org.slf4j.Logger;
@@ -19,6 +20,7 @@ public final class Sessions {
   private static final String SUBJECT = "sub";
   private static final String FAMILY = "fam";
   private static final String STARTED = "started";
+  private static final String FLOW = "flow";
   /** 256 random bits. */
   private static final int ID_BYTES = 32;
 
@@ -62,6 +64,27 @@ public final class Sessions {
 
   public Future<Void> end(String id) {
     return unavailableOnFailure(store.delete(id));
+  }
+
+  /**
+   * Keeps the state of an external sign-in (OpenID Connect state, nonce, PKCE verifier) until the browser comes
+   * back: in the same store as sessions, so that any instance can finish what another started.
+   */
+  public Future<String> startFlow(JsonObject flow, long ttlMillis) {
+    Session session = store.createSession(ttlMillis, ID_BYTES);
+    session.put(FLOW, flow.encode());
+    return unavailableOnFailure(store.put(session)).map(stored -> session.id());
+  }
+
+  /** The flow's state, once: it is deleted as it is read, so a callback cannot be replayed. Null when unknown. */
+  public Future<JsonObject> takeFlow(String id) {
+    return unavailableOnFailure(store.get(id)).compose(session -> {
+      String flow = session == null ? null : session.get(FLOW);
+      if (flow == null || System.currentTimeMillis() - session.lastAccessed() > session.timeout()) {
+        return Future.succeededFuture();
+      }
+      return end(id).map(new JsonObject(flow));
+    });
   }
 
   /**

@@ -52,6 +52,11 @@ public final class GatewayCookies {
     return cookie(config.session(), id, maxAgeSeconds, request);
   }
 
+  /** A short-lived cookie of the gateway's own, with the configured attributes. */
+  public Cookie cookie(String name, String value, long maxAgeSeconds, String path, HttpServerRequest request) {
+    return cookie(name, value, maxAgeSeconds, request).setPath(path);
+  }
+
   /** An expired, empty copy of one of the gateway's cookies, which makes the browser drop it. */
   public Cookie expired(String name, HttpServerRequest request) {
     return cookie(name, "", 0, request);
