@@ -75,10 +75,11 @@ public final class AuthEndpoints {
   }
 
   public void mount(Router router, Vertx vertx) {
-    for (OidcConfig provider : deps.oidc()) {
-      new OidcSignIn(vertx, provider, deps.sessions(), deps.cookies(), this::externalSignIn).mount(router);
-    }
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.maxBodyBytes()).setMergeFormAttributes(false);
+    for (OidcConfig provider : deps.oidc()) {
+      new OidcSignIn(vertx, provider, deps.sessions(), deps.cookies(), this::externalSignIn, subject -> deps.store().revokeSubject(subject)
+        .onSuccess(revoked -> revocations.forget(subject))).mount(router, body);
+    }
     router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);

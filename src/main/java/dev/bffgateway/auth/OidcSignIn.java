@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.oauth2.OAuth2Auth;
 import io.vertx.ext.auth.oauth2.OAuth2AuthorizationURL;
 import io.vertx.ext.auth.oauth2.OAuth2FlowType;
@@ -22,6 +23,7 @@ import io.vertx.ext.auth.oauth2.Oauth2Credentials;
 import io.vertx.ext.auth.oauth2.providers.OpenIDConnectAuth;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Sign-in with an OpenID Connect provider, as a confidential client using the authorization code flow with
@@ -45,6 +48,7 @@ final class OidcSignIn {
   private static final Logger LOG = LoggerFactory.getLogger(OidcSignIn.class);
   private static final String FLOW_COOKIE = "bff-oidc";
   private static final long FLOW_SECONDS = 600;
+  private static final String BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
   /** Finishes a sign-in whose user the provider vouched for: cookies or session, then a redirect to returnUrl. */
   @FunctionalInterface
@@ -57,19 +61,70 @@ final class OidcSignIn {
   private final Sessions sessions;
   private final GatewayCookies cookies;
   private final Completion completion;
+  private final Function<String, Future<Void>> logOutEverywhere;
   private Future<OAuth2Auth> discovered;
 
-  OidcSignIn(Vertx vertx, OidcConfig config, Sessions sessions, GatewayCookies cookies, Completion completion) {
+  /** @param logOutEverywhere ends every device of a user, given the gateway's subject */
+  OidcSignIn(Vertx vertx, OidcConfig config, Sessions sessions, GatewayCookies cookies, Completion completion,
+             Function<String, Future<Void>> logOutEverywhere) {
     this.vertx = vertx;
     this.config = config;
     this.sessions = sessions;
     this.cookies = cookies;
     this.completion = completion;
+    this.logOutEverywhere = logOutEverywhere;
   }
 
-  void mount(Router router) {
+  void mount(Router router, BodyHandler body) {
     router.get(ReservedPaths.AUTH + "/" + config.name()).handler(this::start);
     router.get(ReservedPaths.AUTH + "/" + config.name() + "/callback").handler(this::callback);
+    router.post(ReservedPaths.AUTH + "/" + config.name() + "/backchannel-logout").handler(body).handler(this::backchannelLogout);
+  }
+
+  /**
+   * OpenID Connect Back-Channel Logout: the provider posts a signed {@code logout_token} for a user who signed
+   * out there; every device of that user ends here (families revoked, access tokens refused within the
+   * revocation window). Only a token verified locally against the provider's keys counts.
+   */
+  private void backchannelLogout(RoutingContext ctx) {
+    String logoutToken = ctx.request().getFormAttribute("logout_token");
+    if (logoutToken == null || logoutToken.isEmpty()) {
+      ErrorResponses.send(ctx.response(), 400, "logout_token is required");
+      return;
+    }
+    provider()
+      .compose(oauth2 -> oauth2.authenticate(new TokenCredentials(logoutToken)))
+      .map(user -> user.attributes().getJsonObject("accessToken"))
+      .onComplete(verified -> {
+        JsonObject claims = verified.succeeded() ? verified.result() : null;
+        String refusal = claims == null ? "logout_token is not valid" : logoutTokenRefusal(claims);
+        if (refusal != null) {
+          LOG.info("{}: back-channel logout refused: {}", config.name(), refusal);
+          ErrorResponses.send(ctx.response(), 400, refusal);
+          return;
+        }
+        logOutEverywhere.apply(config.name() + "|" + claims.getString("sub"))
+          .onSuccess(done -> ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").setStatusCode(200).end())
+          .onFailure(failure -> Failures.send(ctx.response(), failure));
+      });
+  }
+
+  /** The checks of Back-Channel Logout 1.0 section 2.6 that Vert.x's JWT validation (signature, aud, exp) leaves. */
+  private String logoutTokenRefusal(JsonObject claims) {
+    if (!withoutTrailingSlash(config.issuer()).equals(withoutTrailingSlash(String.valueOf(claims.getValue("iss"))))) {
+      return "logout_token is from another issuer";
+    }
+    if (!(claims.getValue("events") instanceof JsonObject events) || !events.containsKey(BACKCHANNEL_LOGOUT_EVENT)) {
+      return "logout_token has no back-channel logout event";
+    }
+    if (claims.containsKey("nonce")) {
+      return "logout_token must not have a nonce";
+    }
+    if (!(claims.getValue("iat") instanceof Number)) {
+      return "logout_token has no iat";
+    }
+    // A sid alone would need the provider's session ids indexed; every device of the user ends instead.
+    return claims.getValue("sub") instanceof String ? null : "logout_token without sub is not supported";
   }
 
   /** Discovery on first use, and again after a failure, so that a provider that was down is found once it is up. */

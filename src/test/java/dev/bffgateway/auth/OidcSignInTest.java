@@ -54,7 +54,8 @@ class OidcSignInTest {
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
     }
-    op = OidcProvider.start(dir, List.of("http://127.0.0.1:" + port + "/auth/" + PROVIDER + "/callback"));
+    op = OidcProvider.start(dir, List.of("http://127.0.0.1:" + port + "/auth/" + PROVIDER + "/callback"),
+      new JsonObject().put("backchannelLogoutUri", "http://127.0.0.1:" + port + "/auth/" + PROVIDER + "/backchannel-logout"));
     AuthFlowTestSupport.writeUsers(dir);
     upstream = RecordingUpstream.start(vertx).await();
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")))
@@ -64,7 +65,9 @@ class OidcSignInTest {
           .put("claims", new JsonObject().put("roles", "realm_access.roles"))
           .put("returnOrigins", new JsonArray().add("http://localhost:5173")))))
       .put("cookies", new JsonObject().put("secure", "auto"))
-      .put("sessions", new JsonObject().put("mode", sessionsMode));
+      .put("sessions", new JsonObject().put("mode", sessionsMode))
+      // Revocations checked on every request, so that a back-channel logout shows at once.
+      .put("tokens", new JsonObject().put("revocationCheckSeconds", 0));
     config.getJsonObject("server").put("port", port);
     Gateway gateway = TestGateway.start(vertx, config).await();
     http = new Http(vertx.createHttpClient(), gateway.port());
@@ -186,6 +189,32 @@ class OidcSignInTest {
     CookieJar browser = new CookieJar();
     Http.Response back = callback(browser, op.signIn(begin(browser, "http://localhost:5173/app"), "alice", true));
     assertEquals("http://localhost:5173/app", back.header("location"), "an allowed origin");
+  }
+
+  @Test
+  void backChannelLogoutEndsEveryDeviceOfTheUser(Vertx vertx) throws Exception {
+    start(vertx, "tokens");
+    CookieJar laptop = new CookieJar();
+    callback(laptop, op.signIn(begin(laptop, "/"), "alice", true));
+    CookieJar phone = new CookieJar();
+    callback(phone, op.signIn(begin(phone, "/"), "alice", true));
+    CookieJar bob = new CookieJar();
+    callback(bob, op.signIn(begin(bob, "/"), "bob", true));
+    assertEquals(200, http.get("/api/x", laptop.headers()).status());
+
+    assertEquals(200, op.backchannelLogout("alice-sub", null), "the gateway accepted the OP's logout_token");
+    CookieJar laptopAccessOnly = new CookieJar();
+    laptopAccessOnly.put("ss-tok", laptop.get("ss-tok"));
+    assertEquals(401, http.get("/api/x", laptopAccessOnly.headers()).status(), "alice's access token is refused");
+    assertEquals(401, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "and her other device");
+    assertEquals(200, http.get("/api/x", bob.headers()).status(), "bob is not affected");
+
+    MultiMap form = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/x-www-form-urlencoded");
+    String forged = laptop.get("ss-tok");
+    Http.Response refused = http.send(HttpMethod.POST, "/auth/" + PROVIDER + "/backchannel-logout", form,
+      io.vertx.core.buffer.Buffer.buffer("logout_token=" + forged)).await();
+    assertEquals(400, refused.status(), "a token the provider did not sign is no logout_token");
+    assertEquals(200, http.get("/api/y", bob.headers()).status());
   }
 
   @Test
