@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's own meters, beside Vert.x's in one Prometheus registry. Meters on the request path are created
@@ -20,10 +21,38 @@ public final class Metrics {
     Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
     Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
-  /** Per route: proxied requests by status class, and the upstream's time to its response head. */
-  public record RouteMeters(Counter[] byStatusClass, Timer upstream) {
+  /**
+   * Per route and event loop: proxied requests by status class, and the upstream's time to its response head.
+   * Registered on a route's first request, not at start: 10,000 configured routes cost no meters until used.
+   */
+  public static final class RouteMeters {
+    private final PrometheusMeterRegistry registry;
+    private final String routeId;
+    private Counter[] byStatusClass;
+    private Timer upstream;
+
+    private RouteMeters(PrometheusMeterRegistry registry, String routeId) {
+      this.registry = registry;
+      this.routeId = routeId;
+    }
+
     public void completed(int status) {
+      if (byStatusClass == null) {
+        byStatusClass = new Counter[5];
+        for (int i = 0; i < 5; i++) {
+          byStatusClass[i] = registry.counter("bff.proxied.requests", "route", routeId, "status", (i + 1) + "xx");
+        }
+      }
       byStatusClass[Math.max(1, Math.min(5, status / 100)) - 1].increment();
+    }
+
+    public void upstreamAnswered(long nanos) {
+      if (upstream == null) {
+        upstream = Timer.builder("bff.upstream.duration").tag("route", routeId)
+          .description("Time from sending a request upstream to the upstream's response head")
+          .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+      }
+      upstream.record(nanos, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -73,14 +102,7 @@ public final class Metrics {
   }
 
   public RouteMeters route(String routeId) {
-    Counter[] byStatusClass = new Counter[5];
-    for (int i = 0; i < 5; i++) {
-      byStatusClass[i] = registry.counter("bff.proxied.requests", "route", routeId, "status", (i + 1) + "xx");
-    }
-    Timer upstream = Timer.builder("bff.upstream.duration").tag("route", routeId)
-      .description("Time from sending a request upstream to the upstream's response head")
-      .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
-    return new RouteMeters(byStatusClass, upstream);
+    return new RouteMeters(registry, routeId);
   }
 
   public Timer storeOperation(String operation) {

@@ -3,7 +3,7 @@ package dev.bffgateway.proxy;
 import dev.bffgateway.config.ProxyConfig;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.web.ErrorResponses;
-import io.micrometer.core.instrument.Timer;
+import dev.bffgateway.ops.Metrics;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -46,9 +45,9 @@ final class Forwarder {
   private final boolean websocket;
   private final UpstreamPath path;
   private final UpstreamHeaders headers;
-  private final Timer upstreamLatency;
+  private final Metrics.RouteMeters meters;
 
-  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, boolean corsByGateway, Timer upstreamLatency) {
+  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, boolean corsByGateway, Metrics.RouteMeters meters) {
     this.routeId = route.id();
     this.client = client;
     this.host = route.upstream().host();
@@ -59,7 +58,7 @@ final class Forwarder {
     this.websocket = route.websocket();
     this.path = new UpstreamPath(route);
     this.headers = new UpstreamHeaders(route, corsByGateway);
-    this.upstreamLatency = upstreamLatency;
+    this.meters = meters;
   }
 
   /**
@@ -119,7 +118,7 @@ final class Forwarder {
       if (answered.failed()) {
         failed(request, body, answered.cause());
       } else {
-        upstreamLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        meters.upstreamAnswered(System.nanoTime() - start);
         relay(request, upstream, answered.result());
       }
     });

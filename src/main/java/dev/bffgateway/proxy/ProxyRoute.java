@@ -39,7 +39,7 @@ public final class ProxyRoute implements Target.Handler {
     this.services = services;
     this.identity = new UpstreamIdentity(route, services.cookies());
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-    this.forwarder = new Forwarder(route, proxyConfig, client, services.cors().enabled(), meters.upstream());
+    this.forwarder = new Forwarder(route, proxyConfig, client, services.cors().enabled(), meters);
   }
 
   @Override
