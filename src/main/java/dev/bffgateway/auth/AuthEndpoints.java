@@ -76,12 +76,12 @@ public final class AuthEndpoints {
 
   public void mount(Router router, Vertx vertx) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.maxBodyBytes()).setMergeFormAttributes(false);
+    router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
+    router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
     for (OidcConfig provider : deps.oidc()) {
       new OidcSignIn(vertx, provider, deps.sessions(), deps.cookies(), this::externalSignIn, subject -> deps.store().revokeSubject(subject)
         .onSuccess(revoked -> revocations.forget(subject))).mount(router, body);
     }
-    router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
-    router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.SESSION_TO_TOKEN).handler(AuthEndpoints::noStore);
     // Sign-in (login CSRF), refresh and logout act on the browser's cookies: cross-site requests may not.

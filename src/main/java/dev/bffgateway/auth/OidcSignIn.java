@@ -9,6 +9,8 @@ import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.GatewayCookies;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
@@ -48,6 +50,7 @@ final class OidcSignIn {
   private static final Logger LOG = LoggerFactory.getLogger(OidcSignIn.class);
   private static final String FLOW_COOKIE = "bff-oidc";
   private static final long FLOW_SECONDS = 600;
+  private static final long LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
   private static final String BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
   /** Finishes a sign-in whose user the provider vouched for: cookies or session, then a redirect to returnUrl. */
@@ -120,8 +123,12 @@ final class OidcSignIn {
     if (claims.containsKey("nonce")) {
       return "logout_token must not have a nonce";
     }
-    if (!(claims.getValue("iat") instanceof Number)) {
+    if (!(claims.getValue("iat") instanceof Number iat)) {
       return "logout_token has no iat";
+    }
+    // Fresh only: an old logout_token replayed later must not end the user's sign-ins made since.
+    if (Math.abs(System.currentTimeMillis() / 1000 - iat.longValue()) > LOGOUT_TOKEN_MAX_AGE_SECONDS) {
+      return "logout_token is too old";
     }
     // A sid alone would need the provider's session ids indexed; every device of the user ends instead.
     return claims.getValue("sub") instanceof String ? null : "logout_token without sub is not supported";
@@ -153,7 +160,7 @@ final class OidcSignIn {
       .compose(oauth2 -> sessions.startFlow(new JsonObject().put("provider", config.name()).put("state", state).put("nonce", nonce)
           .put("verifier", verifier).put("returnUrl", returnUrl).put("redirectUri", redirectUri), FLOW_SECONDS * 1000)
         .map(flowId -> {
-          ctx.response().addCookie(cookies.cookie(FLOW_COOKIE, flowId, FLOW_SECONDS, callbackPath(), request));
+          ctx.response().addCookie(flowCookie(flowId, FLOW_SECONDS, request));
           return oauth2.authorizeURL(new OAuth2AuthorizationURL()
             .setRedirectUri(redirectUri)
             .setScopes(config.scopes())
@@ -169,7 +176,7 @@ final class OidcSignIn {
   private void callback(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     String flowId = GatewayCookies.read(request, FLOW_COOKIE);
-    ctx.response().addCookie(cookies.cookie(FLOW_COOKIE, "", 0, callbackPath(), request));
+    ctx.response().addCookie(flowCookie("", 0, request));
     if (flowId == null) {
       ErrorResponses.send(ctx.response(), 400, "No sign-in with " + config.name() + " is in progress in this browser");
       return;
@@ -187,13 +194,15 @@ final class OidcSignIn {
 
   private void finish(RoutingContext ctx, JsonObject flow) {
     HttpServerRequest request = ctx.request();
-    String error = request.getParam("error");
-    if (error != null) {
-      ErrorResponses.send(ctx.response(), 401, "The identity provider refused the sign-in (" + error + ")");
-      return;
-    }
+    // State first: a forged link with error=... must not be able to end a sign-in in progress either.
     if (!constantTimeEquals(flow.getString("state"), request.getParam("state"))) {
       ErrorResponses.send(ctx.response(), 400, "The sign-in's state does not match this browser's");
+      return;
+    }
+    String error = request.getParam("error");
+    if (error != null) {
+      String code = error.matches("[a-z_]{1,40}") ? error : "error";
+      ErrorResponses.send(ctx.response(), 401, "The identity provider refused the sign-in (" + code + ")");
       return;
     }
     String code = request.getParam("code");
@@ -265,6 +274,11 @@ final class OidcSignIn {
 
   private static List<String> strings(Object value) {
     return value instanceof JsonArray array ? array.stream().filter(String.class::isInstance).map(String.class::cast).toList() : List.of();
+  }
+
+  /** Always SameSite=Lax, whatever cookies.sameSite says: it must come back with the provider's cross-site redirect. */
+  private Cookie flowCookie(String value, long maxAgeSeconds, HttpServerRequest request) {
+    return cookies.cookie(FLOW_COOKIE, value, maxAgeSeconds, callbackPath(), request).setSameSite(CookieSameSite.LAX);
   }
 
   private String callbackPath() {

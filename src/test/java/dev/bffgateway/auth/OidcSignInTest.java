@@ -64,7 +64,8 @@ class OidcSignInTest {
           .put("clientId", OidcProvider.CLIENT_ID).put("clientSecret", OidcProvider.CLIENT_SECRET)
           .put("claims", new JsonObject().put("roles", "realm_access.roles"))
           .put("returnOrigins", new JsonArray().add("http://localhost:5173")))))
-      .put("cookies", new JsonObject().put("secure", "auto"))
+      // Strict for the gateway's cookies; the flow cookie must still come back from the provider's redirect.
+      .put("cookies", new JsonObject().put("secure", "auto").put("sameSite", "Strict"))
       .put("sessions", new JsonObject().put("mode", sessionsMode))
       // Revocations checked on every request, so that a back-channel logout shows at once.
       .put("tokens", new JsonObject().put("revocationCheckSeconds", 0));
@@ -77,6 +78,8 @@ class OidcSignInTest {
   private String begin(CookieJar jar, String returnUrl) {
     Http.Response redirect = http.get("/auth/" + PROVIDER + "?returnUrl=" + URLEncoder.encode(returnUrl, StandardCharsets.UTF_8), jar.headers());
     assertEquals(302, redirect.status(), redirect.body().toString());
+    assertEquals("Lax", CookieJar.attribute(CookieJar.setCookie(redirect, "bff-oidc"), "SameSite"));
+    assertEquals("no-store", redirect.header("cache-control"));
     jar.update(redirect);
     return redirect.header("location");
   }
@@ -108,6 +111,7 @@ class OidcSignInTest {
     Http.Response back = callback(browser, op.signIn(authorization, "alice", true));
     assertEquals(302, back.status(), back.body().toString());
     assertEquals("/app/orders?tab=2", back.header("location"));
+    assertEquals("no-store", back.header("cache-control"), "it sets the token cookies");
     assertNull(browser.get("bff-oidc"), "the flow cookie is spent");
     String accessToken = browser.get("ss-tok");
     JsonObject claims = TestGateway.claims(accessToken);
@@ -170,6 +174,10 @@ class OidcSignInTest {
   @Test
   void deniedConsentSignsNobodyIn(Vertx vertx) throws Exception {
     start(vertx, "tokens");
+    CookieJar victim = new CookieJar();
+    begin(victim, "/");
+    assertEquals(400, http.get("/auth/" + PROVIDER + "/callback?error=access_denied&state=forged", victim.headers()).status(),
+      "a forged link cannot cancel a sign-in: state is checked first");
     CookieJar browser = new CookieJar();
     Http.Response back = callback(browser, op.signIn(begin(browser, "/"), "alice", false));
     assertEquals(401, back.status());
