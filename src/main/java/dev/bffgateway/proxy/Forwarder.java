@@ -192,6 +192,11 @@ final class Forwarder {
       // Lets the rest of the client's body be read and dropped, so its connection can carry the next request.
       body.close();
     }
+    if (request.response().closed()) {
+      // The client gave up first: nobody to answer, and no upstream failure to report.
+      LOG.debug("route {}: the client left before the upstream answered", routeId);
+      return;
+    }
     boolean timedOut = failure instanceof TimeoutException || failure instanceof ConnectTimeoutException;
     int status = timedOut ? 504 : 502;
     LOG.debug("route {}: upstream failed ({}), answering {}", routeId, failure.toString(), status);
