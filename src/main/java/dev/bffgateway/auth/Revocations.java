@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Logout for access tokens. A token issued before its subject's revocation time ("log out everywhere") is
@@ -19,19 +20,19 @@ import java.util.Map;
  */
 public final class Revocations {
   private static final Logger LOG = LoggerFactory.getLogger(Revocations.class);
-  private static final int MAX_SUBJECTS = 100_000;
+  private static final int MAX_ENTRIES = 100_000;
 
-  private record Known(long revokedBefore, long checkedAt) {
-  }
-
-  private record KnownFamily(boolean alive, long checkedAt) {
+  /** A store answer and when it was read. */
+  private record Known<T>(T answer, long checkedAt) {
   }
 
   private final RefreshTokenStore store;
   private final long maxAgeMillis;
   private final Clock clock;
-  private final Map<String, Known> known = new HashMap<>();
-  private final Map<String, KnownFamily> families = new HashMap<>();
+  /** Per subject: before when its tokens are invalid (epoch ms). */
+  private final Map<String, Known<Long>> subjects = new HashMap<>();
+  /** Per refresh family (device): whether it is still signed in. */
+  private final Map<String, Known<Boolean>> families = new HashMap<>();
 
   public Revocations(RefreshTokenStore store, int maxAgeSeconds, Clock clock) {
     this.store = store;
@@ -41,54 +42,43 @@ public final class Revocations {
 
   /** Whether the token was issued after its subject's last "log out everywhere", and its device is still signed in. */
   public Future<Boolean> stillValid(VerifiedToken token) {
-    Object sid = token.claims().getValue("sid");
-    Future<Boolean> subjectValid = subjectStillValid(token);
-    return sid instanceof String familyId ? subjectValid.compose(valid -> valid ? familyAlive(familyId) : subjectValid) : subjectValid;
+    Future<Boolean> subjectValid = checked(subjects, token.subject(), () -> store.revokedBefore(token.subject()), "revocation")
+      .map(revokedBefore -> revokedBefore == null || issuedAfter(token, revokedBefore));
+    if (!(token.claims().getValue("sid") instanceof String familyId)) {
+      return subjectValid;
+    }
+    return subjectValid.compose(valid -> !valid ? subjectValid
+      : checked(families, familyId, () -> store.useFamily(familyId).map(family -> family != null), "device")
+        .map(alive -> alive == null || alive));
   }
 
-  private Future<Boolean> familyAlive(String familyId) {
+  /**
+   * The store's answer for key, read at most once per maxAge; when the store cannot answer, the last known
+   * answer, or null when there is none.
+   */
+  private <T> Future<T> checked(Map<String, Known<T>> cache, String key, Supplier<Future<T>> ask, String what) {
     long now = clock.millis();
-    KnownFamily cached = families.get(familyId);
+    Known<T> cached = cache.get(key);
     if (cached != null && now - cached.checkedAt() < maxAgeMillis) {
-      return Future.succeededFuture(cached.alive());
+      return Future.succeededFuture(cached.answer());
     }
-    return store.useFamily(familyId)
-      .map(family -> {
-        if (families.size() >= MAX_SUBJECTS) {
-          families.clear();
+    return ask.get()
+      .map(answer -> {
+        if (cache.size() >= MAX_ENTRIES) {
+          cache.clear();
         }
-        families.put(familyId, new KnownFamily(family != null, now));
-        return family != null;
+        cache.put(key, new Known<>(answer, now));
+        return answer;
       })
       .otherwise(failure -> {
-        LOG.warn("device check unavailable, using the last known state: {}", failure.getMessage());
-        return cached == null || cached.alive();
-      });
-  }
-
-  private Future<Boolean> subjectStillValid(VerifiedToken token) {
-    long now = clock.millis();
-    Known cached = known.get(token.subject());
-    if (cached != null && now - cached.checkedAt() < maxAgeMillis) {
-      return Future.succeededFuture(issuedAfter(token, cached.revokedBefore()));
-    }
-    return store.revokedBefore(token.subject())
-      .map(revokedBefore -> {
-        if (known.size() >= MAX_SUBJECTS) {
-          known.clear();
-        }
-        known.put(token.subject(), new Known(revokedBefore, now));
-        return issuedAfter(token, revokedBefore);
-      })
-      .otherwise(failure -> {
-        LOG.warn("revocation check unavailable, using the last known state: {}", failure.getMessage());
-        return cached == null || issuedAfter(token, cached.revokedBefore());
+        LOG.warn("{} check unavailable, using the last known state: {}", what, failure.getMessage());
+        return cached == null ? null : cached.answer();
       });
   }
 
   /** Forgets what this event loop knows of a subject, after revoking it here. */
   public void forget(String subject) {
-    known.remove(subject);
+    subjects.remove(subject);
   }
 
   /** Forgets what this event loop knows of a device (refresh family), after ending it here. */
