@@ -390,12 +390,8 @@ public final class AuthEndpoints {
 
   /** {@code Authorization: Bearer} first, else the access-token cookie. */
   private String accessTokenOf(HttpServerRequest request) {
-    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String token = authorization.substring(7).trim();
-      return token.isEmpty() ? null : token;
-    }
-    return GatewayCookies.read(request, deps.cookies().accessTokenName());
+    String bearer = RequestAuthenticator.bearerToken(request);
+    return bearer != null ? bearer : GatewayCookies.read(request, deps.cookies().accessTokenName());
   }
 
   // ---- GetAccessToken ----

@@ -66,13 +66,20 @@ public final class RequestAuthenticator {
     this.clock = clock;
   }
 
+  /** The token of an {@code Authorization: Bearer} header, or null when there is none (or it is empty). */
+  static String bearerToken(HttpServerRequest request) {
+    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = authorization.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
   /** Fails only when a refresh was needed and the store or the credential verifier could not answer. */
   public Future<Authenticated> authenticate(HttpServerRequest request) {
-    Authenticated presented = null;
-    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      presented = verify(authorization.substring(7).trim(), false);
-    }
+    String bearer = bearerToken(request);
+    Authenticated presented = bearer == null ? null : verify(bearer, false);
     if (presented == null) {
       String cookie = GatewayCookies.read(request, cookies.accessTokenName());
       presented = cookie == null ? null : verify(cookie, true);

@@ -53,8 +53,7 @@ public final class Sessions {
       }
       long now = System.currentTimeMillis();
       Long started = session.get(STARTED);
-      // Not every store expires idle sessions on time (the memory store reaps once a minute): check here.
-      if (started == null || now - started > maxLifetimeMillis || now - session.lastAccessed() > session.timeout()) {
+      if (started == null || now - started > maxLifetimeMillis || idle(session, now)) {
         return end(id).map((Held) null);
       }
       touch(session, now);
@@ -80,7 +79,7 @@ public final class Sessions {
   public Future<JsonObject> takeFlow(String id) {
     return unavailableOnFailure(store.get(id)).compose(session -> {
       String flow = session == null ? null : session.get(FLOW);
-      if (flow == null || System.currentTimeMillis() - session.lastAccessed() > session.timeout()) {
+      if (flow == null || idle(session, System.currentTimeMillis())) {
         return Future.succeededFuture();
       }
       return end(id).map(new JsonObject(flow));
@@ -96,6 +95,11 @@ public final class Sessions {
       session.setAccessed();
       store.put(session).onFailure(failure -> LOG.debug("session not touched: {}", failure.getMessage()));
     }
+  }
+
+  /** Not every store expires idle entries on time (the memory store reaps once a minute): checked on every read. */
+  private static boolean idle(Session session, long now) {
+    return now - session.lastAccessed() > session.timeout();
   }
 
   private static Held held(Session session) {
