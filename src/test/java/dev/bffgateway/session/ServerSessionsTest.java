@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,8 +38,19 @@ class ServerSessionsTest {
   private final MutableClock clock = MutableClock.atNow();
   @TempDir
   Path dir;
+  private RecordingUpstream upstream;
 
-  private JsonObject config(RecordingUpstream upstream, String mode) throws Exception {
+  @BeforeEach
+  void startUpstream(Vertx vertx) {
+    upstream = RecordingUpstream.start(vertx).await();
+  }
+
+  /** A gateway in that sessions mode, in front of the test's upstream. */
+  private Http start(Vertx vertx, String mode) throws Exception {
+    return http(vertx, TestGateway.start(vertx, config(mode), clock).await());
+  }
+
+  private JsonObject config(String mode) throws Exception {
     AuthFlowTestSupport.writeUsers(dir);
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")));
     config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
@@ -77,9 +89,7 @@ class ServerSessionsTest {
 
   @Test
   void pureBffSignInGivesTheBrowserOnlyASessionAndTheGatewayInjectsTokens(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
-    Http http = http(vertx, gateway);
+    Http http = start(vertx, "session");
     CookieJar jar = new CookieJar();
 
     Http.Response signedIn = signIn(http, jar, "alice", "wonderland");
@@ -134,9 +144,7 @@ class ServerSessionsTest {
 
   @Test
   void aSignInReplacesTheBrowsersPreviousSession(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
-    Http http = http(vertx, gateway);
+    Http http = start(vertx, "session");
     CookieJar jar = new CookieJar();
     signIn(http, jar, "alice", "wonderland");
     String firstId = jar.get("ss-id");
@@ -151,9 +159,7 @@ class ServerSessionsTest {
 
   @Test
   void aSessionSignInEndsTheTokensTheBrowserHad(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
-    Http http = http(vertx, gateway);
+    Http http = start(vertx, "session");
     CookieJar jar = new CookieJar();
     signIn(http, jar, "alice", "wonderland");
     assertEquals(200, post(http, "/session-to-token", jar, new JsonObject().put("preserveSession", true)).status());
@@ -169,9 +175,7 @@ class ServerSessionsTest {
 
   @Test
   void aRefusedRefreshLeavesTheSessionAlone(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
-    Http http = http(vertx, gateway);
+    Http http = start(vertx, "session");
     CookieJar jar = new CookieJar();
     signIn(http, jar, "alice", "wonderland");
     Http.Response refused = post(http, "/access-token", jar, null);
@@ -182,9 +186,7 @@ class ServerSessionsTest {
 
   @Test
   void convertsASessionToTokensAndEndsIt(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
-    Http http = http(vertx, gateway);
+    Http http = start(vertx, "session");
     CookieJar jar = new CookieJar();
     signIn(http, jar, "alice", "wonderland");
     String sessionId = jar.get("ss-id");
@@ -212,9 +214,7 @@ class ServerSessionsTest {
 
   @Test
   void preserveSessionKeepsTheSessionBesideTheNewTokens(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "session"), clock).await();
-    Http http = http(vertx, gateway);
+    Http http = start(vertx, "session");
     CookieJar jar = new CookieJar();
     signIn(http, jar, "bob", "builder");
     String sessionId = jar.get("ss-id");
@@ -234,9 +234,7 @@ class ServerSessionsTest {
 
   @Test
   void convertingNeedsASessionAndASameSiteRequest(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "tokens"), clock).await();
-    Http http = http(vertx, gateway);
+    Http http = start(vertx, "tokens");
     CookieJar none = new CookieJar();
     Http.Response refused = post(http, "/session-to-token", none, null);
     assertEquals(401, refused.status());
@@ -253,10 +251,9 @@ class ServerSessionsTest {
 
   @Test
   void tokenModeSignInStillHandsOutTokensAndNoSession(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    Gateway gateway = TestGateway.start(vertx, config(upstream, "tokens"), clock).await();
+    Http http = start(vertx, "tokens");
     CookieJar jar = new CookieJar();
-    Http.Response signedIn = signIn(http(vertx, gateway), jar, "alice", "wonderland");
+    Http.Response signedIn = signIn(http, jar, "alice", "wonderland");
     assertNotNull(signedIn.json().getString("bearerToken"));
     assertNotNull(jar.get("ss-tok"));
     assertNull(jar.get("ss-id"));
@@ -265,8 +262,7 @@ class ServerSessionsTest {
 
   @Test
   void sessionsSurviveARestartOnSqlite(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    JsonObject config = config(upstream, "session");
+    JsonObject config = config("session");
     Gateway first = TestGateway.start(vertx, config, clock).await();
     CookieJar jar = new CookieJar();
     signIn(http(vertx, first), jar, "alice", "wonderland");
@@ -280,8 +276,7 @@ class ServerSessionsTest {
 
   @Test
   void aDisabledUsersSessionEnds(Vertx vertx) throws Exception {
-    RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-    JsonObject config = config(upstream, "session");
+    JsonObject config = config("session");
     Gateway first = TestGateway.start(vertx, config, clock).await();
     CookieJar jar = new CookieJar();
     signIn(http(vertx, first), jar, "bob", "builder");
@@ -307,8 +302,7 @@ class ServerSessionsTest {
   @Test
   void twoInstancesOnOneRedisShareSessionsDevicesAndRevocation(Vertx vertx) throws Exception {
     try (RedisServer redis = RedisServer.start(dir)) {
-      RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
-      JsonObject config = TestGateway.redisStore(config(upstream, "session"), redis);
+        JsonObject config = TestGateway.redisStore(config("session"), redis);
       Gateway a = TestGateway.start(vertx, config, clock).await();
       // One dataDir: B loads the signing key A generated, as instances sharing keys do.
       Gateway b = TestGateway.start(vertx, config, clock).await();
