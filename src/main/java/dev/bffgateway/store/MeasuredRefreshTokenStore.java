@@ -20,6 +20,7 @@ public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
   private final Timer revoke;
   private final Timer read;
   private final Timer useFamily;
+  private final Timer providerGrant;
   private final Timer purge;
   private final Timer failures;
   private final Timer ping;
@@ -31,6 +32,7 @@ public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
     this.revoke = metrics.storeOperation("revoke");
     this.read = metrics.storeOperation("read");
     this.useFamily = metrics.storeOperation("use_family");
+    this.providerGrant = metrics.storeOperation("provider_grant");
     this.purge = metrics.storeOperation("purge");
     this.failures = metrics.storeOperation("failures");
     this.ping = metrics.storeOperation("ping");
@@ -79,6 +81,21 @@ public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
   @Override
   public Future<RefreshRecord> useFamily(String familyId) {
     return timed(useFamily, () -> store.useFamily(familyId));
+  }
+
+  @Override
+  public Future<Boolean> putProviderGrant(String familyId, String providerSession, JsonObject grant) {
+    return timed(providerGrant, () -> store.putProviderGrant(familyId, providerSession, grant));
+  }
+
+  @Override
+  public Future<JsonObject> providerGrant(String familyId) {
+    return timed(providerGrant, () -> store.providerGrant(familyId));
+  }
+
+  @Override
+  public Future<List<String>> familiesOfProviderSession(String providerSession) {
+    return timed(read, () -> store.familiesOfProviderSession(providerSession));
   }
 
   @Override

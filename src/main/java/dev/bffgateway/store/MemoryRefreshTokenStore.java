@@ -41,6 +41,8 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
     final long expiresAt;
     long lastUsedAt;
     boolean revoked;
+    JsonObject providerGrant;
+    String providerSession;
 
     Family(String subject, JsonObject user, String client, long createdAt, long expiresAt) {
       this.subject = subject;
@@ -97,7 +99,7 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
       if (policy.withinGrace(current.rotatedAt, now)) {
         return Future.succeededFuture(Rotation.grace(record(current.familyId, family, current.expiresAt)));
       }
-      family.revoked = true;
+      revoke(family);
       return Future.succeededFuture(Rotation.failed(Outcome.REUSED));
     }
     current.rotatedAt = now;
@@ -114,11 +116,49 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
 
   @Override
   public synchronized Future<Void> revokeFamily(String familyId) {
-    Family family = families.get(familyId);
+    revoke(families.get(familyId));
+    return Future.succeededFuture();
+  }
+
+  private static void revoke(Family family) {
     if (family != null) {
       family.revoked = true;
+      family.providerGrant = null;
     }
-    return Future.succeededFuture();
+  }
+
+  private Family live(String familyId) {
+    Family family = families.get(familyId);
+    return family == null || family.revoked || policy.now() > family.expiresAt ? null : family;
+  }
+
+  @Override
+  public synchronized Future<Boolean> putProviderGrant(String familyId, String providerSession, JsonObject grant) {
+    Family family = live(familyId);
+    if (family != null) {
+      family.providerGrant = grant.copy();
+      if (providerSession != null) {
+        family.providerSession = providerSession;
+      }
+    }
+    return Future.succeededFuture(family != null);
+  }
+
+  @Override
+  public synchronized Future<JsonObject> providerGrant(String familyId) {
+    Family family = live(familyId);
+    return Future.succeededFuture(family == null || family.providerGrant == null ? null : family.providerGrant.copy());
+  }
+
+  @Override
+  public synchronized Future<List<String>> familiesOfProviderSession(String providerSession) {
+    List<String> ids = new ArrayList<>();
+    families.forEach((id, family) -> {
+      if (providerSession.equals(family.providerSession) && live(id) != null) {
+        ids.add(id);
+      }
+    });
+    return Future.succeededFuture(ids);
   }
 
   @Override
@@ -143,10 +183,7 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   public synchronized Future<Void> revokeSubject(String subject) {
     revokedBefore.put(subject, policy.now());
     for (String id : familiesBySubject.getOrDefault(subject, Set.of())) {
-      Family family = families.get(id);
-      if (family != null) {
-        family.revoked = true;
-      }
+      revoke(families.get(id));
     }
     return Future.succeededFuture();
   }
@@ -168,8 +205,8 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   @Override
   public synchronized Future<RefreshRecord> useFamily(String familyId) {
     long now = policy.now();
-    Family family = families.get(familyId);
-    if (family == null || family.revoked || now > family.expiresAt) {
+    Family family = live(familyId);
+    if (family == null) {
       return Future.succeededFuture(null);
     }
     family.lastUsedAt = now;

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Keys, under the configured prefix: {@code t:<sha256>} token (family, expiry, rotation time),
  * {@code f:<id>} family (subject, user, client, times, revocation), {@code s:<subject>} the subject's families,
- * {@code fail:<key>} sign-in failures.
+ * {@code fail:<key>} sign-in failures, {@code ps:<provider>|<sid>} the families of an OpenID provider's session.
  */
 final class RedisRefreshTokenStore implements RefreshTokenStore {
   private static final int OPERATION_TIMEOUT_SECONDS = 3;
@@ -65,6 +65,7 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     if t[3] then
       if now - tonumber(t[3]) <= tonumber(ARGV[2]) then return {'GRACE', t[1], f[1], f[2], t[2], f[3]} end
       redis.call('HSET', fkey, 'revoked', ARGV[1])
+      redis.call('HDEL', fkey, 'idp')
       return {'REUSED'}
     end
     local exp = math.min(now + tonumber(ARGV[3]), tonumber(f[3]))
@@ -80,14 +81,14 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
     for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       local fkey = ARGV[2] .. 'f:' .. id
-      if redis.call('EXISTS', fkey) == 1 then redis.call('HSETNX', fkey, 'revoked', ARGV[1]) end
+      if redis.call('EXISTS', fkey) == 1 then redis.call('HSETNX', fkey, 'revoked', ARGV[1]); redis.call('HDEL', fkey, 'idp') end
     end
     return 0
     """);
 
   private static final Script REVOKE_FAMILY = new Script("""
     -- KEYS: family. ARGV: now
-    if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], 'revoked', ARGV[1]) end
+    if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], 'revoked', ARGV[1]); redis.call('HDEL', KEYS[1], 'idp') end
     return 0
     """);
 
@@ -96,7 +97,7 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     local family = redis.call('HGET', KEYS[1], 'fam')
     if family then
       local fkey = ARGV[2] .. 'f:' .. family
-      if redis.call('EXISTS', fkey) == 1 then redis.call('HSETNX', fkey, 'revoked', ARGV[1]) end
+      if redis.call('EXISTS', fkey) == 1 then redis.call('HSETNX', fkey, 'revoked', ARGV[1]); redis.call('HDEL', fkey, 'idp') end
     end
     return 0
     """);
@@ -116,6 +117,39 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     if not f[1] or f[4] or tonumber(ARGV[1]) > tonumber(f[3]) then return {} end
     redis.call('HSET', KEYS[1], 'last', ARGV[1])
     return {f[1], f[2], f[3]}
+    """);
+
+  private static final Script PUT_PROVIDER_GRANT = new Script("""
+    -- KEYS: family, provider session set or the family again. ARGV: now, grant, family id, whether a session is given.
+    local f = redis.call('HMGET', KEYS[1], 'exp', 'revoked')
+    if not f[1] or f[2] or tonumber(ARGV[1]) > tonumber(f[1]) then return 0 end
+    redis.call('HSET', KEYS[1], 'idp', ARGV[2])
+    if ARGV[4] == '1' then
+      redis.call('SADD', KEYS[2], ARGV[3])
+      if redis.call('PEXPIRETIME', KEYS[2]) < tonumber(f[1]) then redis.call('PEXPIREAT', KEYS[2], f[1]) end
+    end
+    return 1
+    """);
+
+  private static final Script PROVIDER_GRANT = new Script("""
+    -- KEYS: family. ARGV: now. The grant of a live family, or nothing.
+    local f = redis.call('HMGET', KEYS[1], 'exp', 'revoked', 'idp')
+    if not f[1] or f[2] or not f[3] or tonumber(ARGV[1]) > tonumber(f[1]) then return false end
+    return f[3]
+    """);
+
+  private static final Script FAMILIES_OF_PROVIDER_SESSION = new Script("""
+    -- KEYS: provider session set. ARGV: now, prefix. The live families in the set.
+    local out = {}
+    for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+      local f = redis.call('HMGET', ARGV[2] .. 'f:' .. id, 'exp', 'revoked')
+      if not f[1] then
+        redis.call('SREM', KEYS[1], id)
+      elseif not f[2] and tonumber(ARGV[1]) <= tonumber(f[1]) then
+        table.insert(out, id)
+      end
+    end
+    return out
     """);
 
   private static final Script FAMILIES = new Script("""
@@ -252,6 +286,30 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
       families.sort(java.util.Comparator.comparingLong(FamilyInfo::createdAt).thenComparing(FamilyInfo::familyId));
       return families;
     });
+  }
+
+  @Override
+  public Future<Boolean> putProviderGrant(String familyId, String providerSession, JsonObject grant) {
+    String family = prefix + "f:" + familyId;
+    return run(PUT_PROVIDER_GRANT, List.of(family, providerSession == null ? family : prefix + "ps:" + providerSession),
+      List.of(Long.toString(policy.now()), grant.encode(), familyId, providerSession == null ? "0" : "1"))
+      .map(reply -> reply.toInteger() == 1);
+  }
+
+  @Override
+  public Future<JsonObject> providerGrant(String familyId) {
+    return run(PROVIDER_GRANT, List.of(prefix + "f:" + familyId), List.of(Long.toString(policy.now())))
+      .map(reply -> reply == null ? null : new JsonObject(reply.toString()));
+  }
+
+  @Override
+  public Future<List<String>> familiesOfProviderSession(String providerSession) {
+    return run(FAMILIES_OF_PROVIDER_SESSION, List.of(prefix + "ps:" + providerSession), List.of(Long.toString(policy.now()), prefix))
+      .map(reply -> {
+        List<String> ids = new ArrayList<>();
+        reply.forEach(id -> ids.add(id.toString()));
+        return ids;
+      });
   }
 
   /** Redis expires keys by itself. */

@@ -55,6 +55,22 @@ public interface RefreshTokenStore {
    */
   Future<RefreshRecord> useFamily(String familyId);
 
+  /**
+   * Keeps what an OpenID provider issued for the family's sign-in (its access, refresh and ID tokens) with the
+   * family, replacing what was kept before. Revoking or purging the family deletes it. False when the family
+   * is no longer live, and nothing is kept.
+   *
+   * @param providerSession the provider's session ({@code {provider}|{sid}}) the family was signed in with,
+   *                        or null; a back-channel logout naming that session ends the family
+   */
+  Future<Boolean> putProviderGrant(String familyId, String providerSession, JsonObject grant);
+
+  /** What {@link #putProviderGrant} kept for a live family, or null. */
+  Future<JsonObject> providerGrant(String familyId);
+
+  /** The live families signed in with this provider session ({@code {provider}|{sid}}). */
+  Future<List<String>> familiesOfProviderSession(String providerSession);
+
   /** The subject's families that can still refresh, oldest first. */
   Future<List<FamilyInfo>> families(String subject);
 

@@ -27,7 +27,7 @@ import java.util.List;
  * may open the same file: SQLite's locking (and the busy timeout) keeps them consistent.
  */
 final class SqliteRefreshTokenStore implements RefreshTokenStore {
-  private static final int SCHEMA_VERSION = 3;
+  private static final int SCHEMA_VERSION = 4;
   private static final int PURGE_BATCH = 1000;
 
   @FunctionalInterface
@@ -96,6 +96,11 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
         statement.executeUpdate("""
           CREATE TABLE sessions (id TEXT PRIMARY KEY, data BLOB NOT NULL, version INTEGER NOT NULL, expires_at INTEGER NOT NULL)""");
         statement.executeUpdate("CREATE INDEX sessions_by_expiry ON sessions(expires_at)");
+      }
+      if (version < 4) {
+        statement.executeUpdate("ALTER TABLE families ADD COLUMN provider_grant TEXT");
+        statement.executeUpdate("ALTER TABLE families ADD COLUMN provider_session TEXT");
+        statement.executeUpdate("CREATE INDEX families_by_provider_session ON families(provider_session)");
       }
       if (version < SCHEMA_VERSION) {
         statement.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
@@ -229,7 +234,7 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
   }
 
   private static void revoke(Connection c, String where, String value, long now) throws SQLException {
-    try (PreparedStatement update = c.prepareStatement("UPDATE families SET revoked_at = ? WHERE revoked_at IS NULL AND " + where)) {
+    try (PreparedStatement update = c.prepareStatement("UPDATE families SET revoked_at = ?, provider_grant = NULL WHERE revoked_at IS NULL AND " + where)) {
       update.setLong(1, now);
       update.setString(2, value);
       update.executeUpdate();
@@ -307,6 +312,53 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
           }
         }
         return families;
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> putProviderGrant(String familyId, String providerSession, JsonObject grant) {
+    return write(c -> {
+      try (PreparedStatement update = c.prepareStatement("""
+        UPDATE families SET provider_grant = ?, provider_session = coalesce(?, provider_session)
+        WHERE id = ? AND revoked_at IS NULL AND expires_at >= ?""")) {
+        update.setString(1, grant.encode());
+        update.setString(2, providerSession);
+        update.setString(3, familyId);
+        update.setLong(4, policy.now());
+        return update.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public Future<JsonObject> providerGrant(String familyId) {
+    return read(c -> {
+      try (PreparedStatement select = c.prepareStatement(
+        "SELECT provider_grant FROM families WHERE id = ? AND revoked_at IS NULL AND expires_at >= ?")) {
+        select.setString(1, familyId);
+        select.setLong(2, policy.now());
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next() && rs.getString(1) != null ? new JsonObject(rs.getString(1)) : null;
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<List<String>> familiesOfProviderSession(String providerSession) {
+    return read(c -> {
+      try (PreparedStatement select = c.prepareStatement(
+        "SELECT id FROM families WHERE provider_session = ? AND revoked_at IS NULL AND expires_at >= ?")) {
+        select.setString(1, providerSession);
+        select.setLong(2, policy.now());
+        List<String> ids = new ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getString(1));
+          }
+        }
+        return ids;
       }
     });
   }

@@ -90,6 +90,43 @@ abstract class RefreshTokenStoreContract {
   }
 
   @Test
+  void keepsAProviderGrantWithItsFamilyAndDropsItWhenTheFamilyEnds() {
+    JsonObject grant = new JsonObject().put("access_token", "at-1").put("refresh_token", "rt-1").put("expires_at", 1234L);
+    IssuedRefreshToken laptop = store.issue("kc|alice", null, ALICE, "laptop").await();
+    IssuedRefreshToken phone = store.issue("kc|alice", null, ALICE, "phone").await();
+    IssuedRefreshToken tablet = store.issue("kc|alice", null, ALICE, "tablet").await();
+    assertNull(store.providerGrant(laptop.familyId()).await(), "nothing kept yet");
+    assertTrue(store.putProviderGrant(laptop.familyId(), "kc|sid-1", grant).await());
+    assertTrue(store.putProviderGrant(phone.familyId(), "kc|sid-1", grant).await());
+    assertTrue(store.putProviderGrant(tablet.familyId(), "kc|sid-2", grant).await());
+    assertEquals(grant, store.providerGrant(laptop.familyId()).await());
+
+    JsonObject refreshed = grant.copy().put("access_token", "at-2").put("refresh_token", "rt-2");
+    assertTrue(store.putProviderGrant(laptop.familyId(), null, refreshed).await(), "a refresh replaces the grant");
+    assertEquals(refreshed, store.providerGrant(laptop.familyId()).await());
+    assertEquals(List.of(laptop.familyId(), phone.familyId()).stream().sorted().toList(),
+      store.familiesOfProviderSession("kc|sid-1").await().stream().sorted().toList(), "the provider session is kept through the refresh");
+    assertEquals(List.of(tablet.familyId()), store.familiesOfProviderSession("kc|sid-2").await());
+    assertEquals(List.of(), store.familiesOfProviderSession("kc|no-such-sid").await());
+
+    store.revokeFamily(laptop.familyId()).await();
+    assertNull(store.providerGrant(laptop.familyId()).await(), "a revoked family's provider tokens are gone");
+    assertEquals(List.of(phone.familyId()), store.familiesOfProviderSession("kc|sid-1").await());
+    assertEquals(false, store.putProviderGrant(laptop.familyId(), null, grant).await(), "nothing is kept for a revoked family");
+    assertNull(store.providerGrant(laptop.familyId()).await());
+    assertEquals(false, store.putProviderGrant("no-such-family", "kc|sid-1", grant).await());
+
+    store.revokeSubject("kc|alice").await();
+    assertNull(store.providerGrant(phone.familyId()).await());
+    assertEquals(List.of(), store.familiesOfProviderSession("kc|sid-1").await());
+
+    IssuedRefreshToken later = store.issue("kc|alice", null, ALICE, "laptop").await();
+    store.putProviderGrant(later.familyId(), null, grant).await();
+    clock.advance(Duration.ofSeconds(251));
+    assertNull(store.providerGrant(later.familyId()).await(), "past the family's lifetime");
+  }
+
+  @Test
   void sessionsAreStoredTouchedAndDeleted(Vertx vertx) {
     io.vertx.ext.web.sstore.SessionStore sessions = store.sessionStore(vertx);
     io.vertx.ext.web.Session session = sessions.createSession(60_000, 32);
