@@ -31,7 +31,8 @@
 //                                "revocation":n,"backchannelLogout":{"success":n,"error":n}}
 //   POST /test/stats/reset      zeroes the counters
 //   POST /test/backchannel-logout?sub=alice-sub[&sid=...]  sends a logout_token (sub, and sid: the given one,
-//                                else the sid of that user's last code exchange) to the client's
+//                                else the sid of that user's last code exchange; sid=none for a token with
+//                                only sub) to the client's
 //                                backchannel_logout_uri now; answers {"ok":true,"sub":..,"sid":..} or
 //                                502 {"error":...} when the client did not answer 200/204
 import http from 'node:http';
@@ -195,7 +196,7 @@ provider.use(async (ctx, next) => {
   if (ctx.path === '/test/backchannel-logout' && ctx.method === 'POST') {
     const c = await provider.Client.find('bff-gateway');
     const { sub } = ctx.query;
-    const sid = ctx.query.sid || lastSid.get(sub);
+    const sid = ctx.query.sid === 'none' ? undefined : (ctx.query.sid || lastSid.get(sub));
     if (!sub || !c.backchannelLogoutUri) ctx.throw(400, 'needs ?sub= and a configured backchannelLogoutUri');
     try {
       await c.backchannelLogout(sub, sid);

@@ -3,6 +3,8 @@ package dev.bffgateway;
 import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.CredentialsConfig;
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.config.OidcConfig;
+import dev.bffgateway.auth.ProviderGrants;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.HttpCredentialVerifier;
 import dev.bffgateway.credentials.UsersFileVerifier;
@@ -12,6 +14,7 @@ import dev.bffgateway.store.MeasuredRefreshTokenStore;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.TokenKeys;
+import dev.bffgateway.token.TokenSigner;
 import dev.bffgateway.token.Tokens;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -26,7 +29,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -74,14 +79,13 @@ public final class Gateway {
     AtomicInteger openConnections = new AtomicInteger();
     return vertx.executeBlocking(() -> {
         prepareDataDir(config.dataDir());
-        return new FromFiles(new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock),
-          credentials(vertx, config.credentials()));
+        return fromFiles(vertx, config, clock, credentials(vertx, config.credentials()));
       })
       .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
         .map(opened -> {
           RefreshTokenStore store = new MeasuredRefreshTokenStore(opened, metrics);
           return new Components(files.tokens(), store, new Sessions(store.sessionStore(vertx), config.sessions()), files.credentials(),
-            clock, metrics);
+            clock, metrics, files.oidcClientKeys(), new ProviderGrants(store, clock));
         }))
       .compose(components -> vertx.deployVerticle(() -> {
             GatewayVerticle verticle = new GatewayVerticle(config, components, port::set, openConnections);
@@ -93,7 +97,21 @@ public final class Gateway {
           purgePeriodically(vertx, components, config))));
   }
 
-  private record FromFiles(Tokens tokens, CredentialVerifier credentials) {
+  private record FromFiles(Tokens tokens, CredentialVerifier credentials, Map<String, TokenSigner> oidcClientKeys) {
+  }
+
+  /** Blocking: reads the signing keys and the OpenID clients' private keys. */
+  private static FromFiles fromFiles(Vertx vertx, GatewayConfig config, Clock clock, CredentialVerifier credentials) throws ConfigException {
+    Map<String, TokenSigner> clientKeys = new HashMap<>();
+    List<OidcConfig> providers = config.credentials().oidc();
+    for (int i = 0; i < providers.size(); i++) {
+      OidcConfig provider = providers.get(i);
+      if (provider.privateKeyFile() != null) {
+        clientKeys.put(provider.name(), TokenKeys.clientKey(Path.of(provider.privateKeyFile()), "credentials.oidc[" + i + "].privateKeyFile"));
+      }
+    }
+    return new FromFiles(new Tokens(config.tokens(), TokenKeys.load(config.tokens(), config.dataDir()), clock), credentials,
+      Map.copyOf(clientKeys));
   }
 
 
@@ -112,11 +130,11 @@ public final class Gateway {
     Clock clock = components.clock();
     CredentialVerifier keptCredentials = components.credentials();
     GatewayConfig applied = plan.applied();
-    return vertx.executeBlocking(() -> new FromFiles(new Tokens(applied.tokens(), TokenKeys.load(applied.tokens(), applied.dataDir()), clock),
+    return vertx.executeBlocking(() -> fromFiles(vertx, applied, clock,
         // An HTTP verifier holds a client, and its settings only change with a restart: keep the running one.
         applied.credentials().type() == CredentialsConfig.Type.USERS ? credentials(vertx, applied.credentials()) : keptCredentials))
       .compose(files -> {
-        Components reloaded = components.reloaded(files.tokens(), files.credentials());
+        Components reloaded = components.reloaded(files.tokens(), files.credentials(), files.oidcClientKeys());
         List<Future<Void>> swaps = verticles.stream().map(verticle -> verticle.reload(applied, reloaded)).toList();
         return Future.all(swaps).map(done -> {
           synchronized (this) {

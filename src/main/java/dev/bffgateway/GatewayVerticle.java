@@ -2,6 +2,7 @@ package dev.bffgateway;
 
 import dev.bffgateway.auth.AccountEndpoints;
 import dev.bffgateway.auth.AuthEndpoints;
+import dev.bffgateway.auth.OidcClient;
 import dev.bffgateway.auth.Refresher;
 import dev.bffgateway.auth.RequestAuthenticator;
 import dev.bffgateway.auth.SessionUsers;
@@ -48,6 +49,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
@@ -150,10 +152,13 @@ final class GatewayVerticle extends VerticleBase {
       config.tokens().revocationCheckSeconds(), config.tokens().accessTokenTtlSeconds(), components.clock());
     RequestAuthenticator authenticator = new RequestAuthenticator(verified, revocations, refresher, sessionUsers, cookies,
       config.tokens().accessTokenTtlSeconds(), components.clock());
-    RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens());
+    Map<String, OidcClient> oidcClients = OidcClient.forEventLoop(vertx, config.credentials().oidc(), components.oidcClientKeys(),
+      components.clock());
+    RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens(),
+      components.providerGrants(), oidcClients);
 
     Router endpoints = gatewayEndpoints(config, components,
-      new AuthEndpoints(authDependencies(config, components, cookies, csrf), verified, refresher, sessionUsers, revocations),
+      new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients), verified, refresher, sessionUsers, revocations),
       new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()));
     RouteTable.Builder<Target> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
@@ -197,11 +202,12 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   private static AuthEndpoints.Dependencies authDependencies(GatewayConfig config, Components components, GatewayCookies cookies,
-                                                             CsrfGuard csrf) {
+                                                             CsrfGuard csrf, Map<String, OidcClient> oidcClients) {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
-      config.server().maxBodyBytes(), components.clock(), components.metrics(), config.credentials().oidc());
+      config.server().maxBodyBytes(), components.clock(), components.metrics(), oidcClients, components.providerGrants(),
+      config.routes().stream().anyMatch(RouteConfig::relaysProviderToken));
   }
 
   private static HttpServerOptions serverOptions(ServerConfig server) {

@@ -1,7 +1,6 @@
 package dev.bffgateway.auth;
 
 import dev.bffgateway.config.ReservedPaths;
-import dev.bffgateway.config.OidcConfig;
 import dev.bffgateway.config.SessionsConfig;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.session.Sessions;
@@ -38,7 +37,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * ServiceStack's JWT auth endpoints: {@code Authenticate} (sign in, current user, logout) and
@@ -55,7 +56,8 @@ public final class AuthEndpoints {
   public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer, Sessions sessions,
                              SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
                              long accessTokenTtlSeconds, int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock,
-                             Metrics metrics, List<OidcConfig> oidc) {
+                             Metrics metrics, Map<String, OidcClient> oidcClients, ProviderGrants providerGrants,
+                             boolean relaysProviderTokens) {
   }
 
   private final Dependencies deps;
@@ -78,9 +80,9 @@ public final class AuthEndpoints {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.maxBodyBytes()).setMergeFormAttributes(false);
     router.route(ReservedPaths.AUTH).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
-    for (OidcConfig provider : deps.oidc()) {
-      new OidcSignIn(vertx, provider, deps.sessions(), deps.cookies(), this::externalSignIn, subject -> deps.store().revokeSubject(subject)
-        .onSuccess(revoked -> revocations.forget(subject))).mount(router, body);
+    OidcSignIn.Host host = new ProviderSignIns();
+    for (OidcClient client : deps.oidcClients().values()) {
+      new OidcSignIn(client, deps.sessions(), deps.cookies(), deps.providerGrants(), deps.relaysProviderTokens(), host).mount(router, body, this::crossSiteRefused);
     }
     router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.SESSION_TO_TOKEN).handler(AuthEndpoints::noStore);
@@ -216,27 +218,72 @@ public final class AuthEndpoints {
 
   /** A new family for the user (its device), and in pure-BFF mode a session for it. */
   private Future<SignedIn> signedIn(HttpServerRequest request, UserAccount account, JsonObject snapshot) {
+    return signedIn(request, account, snapshot, familyId -> Future.succeededFuture());
+  }
+
+  /**
+   * @param withFamily what must be kept with the new family before it is handed out; when that fails, the family
+   *                   is revoked, so no half of a sign-in remains
+   */
+  private Future<SignedIn> signedIn(HttpServerRequest request, UserAccount account, JsonObject snapshot,
+                                    Function<String, Future<Void>> withFamily) {
     return deps.store().issue(account.id(), null, snapshot, ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT)))
+      .compose(refresh -> withFamily.apply(refresh.familyId())
+        .recover(failure -> deps.store().revokeFamily(refresh.familyId()).transform(revoked -> Future.failedFuture(failure)))
+        .map(kept -> refresh))
       .compose(refresh -> deps.sessionsConfig().pureBff()
         ? startSession(request, account.id(), refresh.familyId()).map(session -> new SignedIn(account, refresh, session))
         : Future.succeededFuture(new SignedIn(account, refresh, null)));
   }
 
-  /**
-   * An OpenID Connect provider vouched for the user: signed in as after a password, with the snapshot marked as
-   * the provider's (refreshes then keep the provider's word instead of asking the users file), then redirected.
-   */
-  private void externalSignIn(RoutingContext ctx, UserAccount account, String provider, String returnUrl) {
-    signedIn(ctx.request(), account, account.snapshot().put(Refresher.PROVIDER, provider))
-      .onSuccess(signedIn -> {
-        deps.metrics().signIn("success");
-        setSignInCookies(ctx, signedIn, new JsonObject());
-        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, returnUrl).end();
-      })
-      .onFailure(failure -> {
-        deps.metrics().signIn("unavailable");
-        fail(ctx, failure);
-      });
+  /** What OpenID Connect sign-in and logout do to the gateway's own sign-ins. */
+  private final class ProviderSignIns implements OidcSignIn.Host {
+    /**
+     * The provider vouched for the user: signed in as after a password, with the snapshot marked as the
+     * provider's (refreshes then keep the provider's word instead of asking the users file) and the provider's
+     * grant kept with the family, then redirected.
+     */
+    @Override
+    public void signedIn(RoutingContext ctx, UserAccount account, ProviderGrant grant, String providerSession, String returnUrl) {
+      AuthEndpoints.this.signedIn(ctx.request(), account, account.snapshot().put(Refresher.PROVIDER, grant.provider()),
+          familyId -> deps.providerGrants().keep(familyId, providerSession, grant))
+        .onSuccess(signedIn -> {
+          deps.metrics().signIn("success");
+          setSignInCookies(ctx, signedIn, new JsonObject());
+          ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, returnUrl).end();
+        })
+        .onFailure(failure -> {
+          deps.metrics().signIn("unavailable");
+          fail(ctx, failure);
+        });
+    }
+
+    @Override
+    public Future<String> familyOf(RoutingContext ctx) {
+      String sessionId = GatewayCookies.read(ctx.request(), deps.cookies().sessionName());
+      String refreshToken = GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
+      Future<String> fromSession = sessionId == null ? Future.succeededFuture()
+        : deps.sessions().find(sessionId).map(held -> held == null ? null : held.familyId());
+      return fromSession.compose(familyId -> familyId != null || refreshToken == null ? Future.succeededFuture(familyId)
+        : deps.store().familyOf(refreshToken).map(family -> family == null ? null : family.familyId()));
+    }
+
+    @Override
+    public Future<Void> signOut(RoutingContext ctx) {
+      return AuthEndpoints.this.signOut(ctx);
+    }
+
+    @Override
+    public Future<Void> endFamilies(List<String> familyIds) {
+      return Future.all(familyIds.stream().map(familyId -> deps.store().revokeFamily(familyId)
+          .onSuccess(revoked -> revocations.forgetFamily(familyId))).toList())
+        .mapEmpty();
+    }
+
+    @Override
+    public Future<Void> endSubject(String subject) {
+      return deps.store().revokeSubject(subject).onSuccess(revoked -> revocations.forget(subject));
+    }
   }
 
   private void respondSignedIn(RoutingContext ctx, SignedIn signedIn, JsonObject meta) {
@@ -457,6 +504,16 @@ public final class AuthEndpoints {
   // ---- Logout ----
 
   private void logout(RoutingContext ctx) {
+    signOut(ctx).onSuccess(done -> json(ctx.response(), new JsonObject())).onFailure(failure -> fail(ctx, failure));
+  }
+
+  /**
+   * Ends the browser's sign-in (its refresh family or session, or with {@code everywhere=true} all of the user's)
+   * and clears its cookies. When the family could not be revoked, only the access token is dropped: the refresh
+   * and session cookies stay so that the client's retry (after Retry-After) can still end them instead of leaving
+   * them valid for days.
+   */
+  private Future<Void> signOut(RoutingContext ctx) {
     String fromBody = ctx.request().method() == HttpMethod.POST ? bodyRefreshToken(ctx) : null;
     String token = fromBody != null ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
     String sessionId = GatewayCookies.read(ctx.request(), deps.cookies().sessionName());
@@ -465,16 +522,10 @@ public final class AuthEndpoints {
       ? subjectOf(ctx.request(), token, held).compose(subject -> subject == null ? Future.succeededFuture() : deps.store().revokeSubject(subject))
       : token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token))
       .compose(done -> sessionId == null ? Future.<Void>succeededFuture() : endSession(sessionId));
-    revoked.onSuccess(done -> {
+    return revoked.onSuccess(done -> {
       forgetLocally(ctx.request());
       clearCookies(ctx);
-      json(ctx.response(), new JsonObject());
-    }).onFailure(failure -> {
-      // The family could not be revoked: drop the access token, but keep the refresh and session cookies so
-      // that the client's retry (after Retry-After) can still end them instead of leaving them valid for days.
-      ctx.response().addCookie(deps.cookies().expired(deps.cookies().accessTokenName(), ctx.request()));
-      fail(ctx, failure);
-    });
+    }).onFailure(failure -> ctx.response().addCookie(deps.cookies().expired(deps.cookies().accessTokenName(), ctx.request())));
   }
 
   /**

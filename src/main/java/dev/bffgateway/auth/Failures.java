@@ -24,6 +24,12 @@ public final class Failures {
     } else if (failure instanceof VerifierUnavailableException unavailable) {
       LOG.warn("credential verifier unavailable: {}", failure.getMessage());
       ErrorResponses.send(response, unavailable.timedOut() ? 504 : 502, "The credentials service is unavailable");
+    } else if (failure instanceof ProviderGrants.NoProviderToken) {
+      response.putHeader("www-authenticate", "Bearer");
+      ErrorResponses.send(response, 401, failure.getMessage());
+    } else if (failure instanceof ProviderGrants.ProviderUnavailable) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+      ErrorResponses.send(response, 502, failure.getMessage());
     } else {
       LOG.error("request failed", failure);
       ErrorResponses.send(response, 500, "The gateway could not handle the request");

@@ -4,11 +4,12 @@ import dev.bffgateway.config.OidcConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.credentials.UserAccount;
 import dev.bffgateway.session.Sessions;
+import dev.bffgateway.store.StoreUnavailableException;
 import dev.bffgateway.token.OpaqueTokens;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.GatewayCookies;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpHeaders;
@@ -16,13 +17,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
-import io.vertx.ext.auth.authentication.TokenCredentials;
-import io.vertx.ext.auth.oauth2.OAuth2Auth;
 import io.vertx.ext.auth.oauth2.OAuth2AuthorizationURL;
-import io.vertx.ext.auth.oauth2.OAuth2FlowType;
-import io.vertx.ext.auth.oauth2.OAuth2Options;
-import io.vertx.ext.auth.oauth2.Oauth2Credentials;
-import io.vertx.ext.auth.oauth2.providers.OpenIDConnectAuth;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -37,14 +32,15 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /**
  * Sign-in with an OpenID Connect provider, as a confidential client using the authorization code flow with
  * PKCE (S256): {@code GET /auth/{name}?returnUrl=...} sends the browser to the provider, and
  * {@code GET /auth/{name}/callback} checks what comes back (state bound to this browser by a short-lived cookie,
- * issuer, the ID token's signature, audience, expiry and nonce) before the user is signed in like any other.
- * The flow's state lives in the session store for ten minutes and is used once. One per provider per event loop.
+ * issuer, the ID token's signature, audience, expiry and nonce) before the user is signed in like any other,
+ * the provider's grant kept with the new family. The flow's state lives in the session store for ten minutes and
+ * is used once. Also the provider's logout: RP-initiated ({@code GET /auth/{name}/logout}) and back-channel.
+ * One per provider per event loop.
  */
 final class OidcSignIn {
   private static final Logger LOG = LoggerFactory.getLogger(OidcSignIn.class);
@@ -53,41 +49,75 @@ final class OidcSignIn {
   private static final long LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
   private static final String BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
-  /** Finishes a sign-in whose user the provider vouched for: cookies or session, then a redirect to returnUrl. */
-  @FunctionalInterface
-  interface Completion {
-    void signedIn(RoutingContext ctx, UserAccount account, String provider, String returnUrl);
+  /** What a provider's sign-in and logout need of the gateway's own sign-in state. */
+  interface Host {
+    /** Signs the user in like a password sign-in, keeping the provider's grant with the new family; redirects. */
+    void signedIn(RoutingContext ctx, UserAccount account, ProviderGrant grant, String providerSession, String returnUrl);
+
+    /** The family of the browser's sign-in (session or refresh cookie), or null. */
+    Future<String> familyOf(RoutingContext ctx);
+
+    /** Ends the browser's sign-in as {@code /auth/logout} does, without answering. */
+    Future<Void> signOut(RoutingContext ctx);
+
+    /** Back-channel logout by provider session: ends these families. */
+    Future<Void> endFamilies(List<String> familyIds);
+
+    /** Back-channel logout by subject: ends every device of the user. */
+    Future<Void> endSubject(String subject);
   }
 
-  private final Vertx vertx;
+  private final OidcClient client;
   private final OidcConfig config;
   private final Sessions sessions;
   private final GatewayCookies cookies;
-  private final Completion completion;
-  private final Function<String, Future<Void>> logOutEverywhere;
-  private Future<OAuth2Auth> discovered;
+  private final ProviderGrants grants;
+  private final boolean keepTokens;
+  private final Host host;
 
-  /** @param logOutEverywhere ends every device of a user, given the gateway's subject */
-  OidcSignIn(Vertx vertx, OidcConfig config, Sessions sessions, GatewayCookies cookies, Completion completion,
-             Function<String, Future<Void>> logOutEverywhere) {
-    this.vertx = vertx;
-    this.config = config;
+  /** @param keepTokens whether a route relays provider tokens: if none does, only the ID token is kept */
+  OidcSignIn(OidcClient client, Sessions sessions, GatewayCookies cookies, ProviderGrants grants, boolean keepTokens, Host host) {
+    this.client = client;
+    this.config = client.config();
     this.sessions = sessions;
     this.cookies = cookies;
-    this.completion = completion;
-    this.logOutEverywhere = logOutEverywhere;
+    this.grants = grants;
+    this.keepTokens = keepTokens;
+    this.host = host;
   }
 
-  void mount(Router router, BodyHandler body) {
-    router.get(ReservedPaths.AUTH + "/" + config.name()).handler(this::start);
-    router.get(ReservedPaths.AUTH + "/" + config.name() + "/callback").handler(this::callback);
-    router.post(ReservedPaths.AUTH + "/" + config.name() + "/backchannel-logout").handler(body).handler(this::backchannelLogout);
+  void mount(Router router, BodyHandler body, Handler<RoutingContext> crossSiteRefused) {
+    String base = ReservedPaths.AUTH + "/" + config.name();
+    router.get(base).handler(this::start);
+    router.get(base + "/callback").handler(this::callback);
+    router.get(base + "/logout").handler(crossSiteRefused).handler(this::logout);
+    router.post(base + "/backchannel-logout").handler(body).handler(this::backchannelLogout);
+  }
+
+  /**
+   * RP-initiated logout: ends the gateway's sign-in as {@code /auth/logout} does, then sends the browser to the
+   * provider's end_session_endpoint with the ID token as hint, so that the user is signed out there too. Without
+   * such an endpoint, or for a sign-in that was not the provider's, straight to the post-logout page.
+   */
+  private void logout(RoutingContext ctx) {
+    String afterLogout = config.postLogoutRedirectUri() != null ? config.postLogoutRedirectUri()
+      : ctx.request().scheme() + "://" + ctx.request().authority() + "/";
+    host.familyOf(ctx)
+      .compose(familyId -> familyId == null ? Future.<ProviderGrant>succeededFuture() : grants.stored(familyId))
+      .compose(grant -> host.signOut(ctx).map(done -> grant))
+      .onSuccess(grant -> {
+        String endSession = grant == null || grant.idToken() == null || !config.name().equals(grant.provider()) ? null
+          : client.endSessionUrl(grant.idToken(), afterLogout);
+        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, endSession != null ? endSession : afterLogout).end();
+      })
+      .onFailure(failure -> Failures.send(ctx.response(), failure));
   }
 
   /**
    * OpenID Connect Back-Channel Logout: the provider posts a signed {@code logout_token} for a user who signed
-   * out there; every device of that user ends here (families revoked, access tokens refused within the
-   * revocation window). Only a token verified locally against the provider's keys counts.
+   * out there. With a {@code sid}, the gateway sign-ins made in that provider session end; with only a
+   * {@code sub}, every device of that user (families revoked, access tokens refused within the revocation
+   * window). Only a token verified locally against the provider's keys counts.
    */
   private void backchannelLogout(RoutingContext ctx) {
     String logoutToken = ctx.request().getFormAttribute("logout_token");
@@ -95,26 +125,26 @@ final class OidcSignIn {
       ErrorResponses.send(ctx.response(), 400, "logout_token is required");
       return;
     }
-    provider()
-      .compose(oauth2 -> oauth2.authenticate(new TokenCredentials(logoutToken)))
-      .map(user -> user.attributes().getJsonObject("accessToken"))
-      .onComplete(verified -> {
-        JsonObject claims = verified.succeeded() ? verified.result() : null;
-        String refusal = claims == null ? "logout_token is not valid" : logoutTokenRefusal(claims);
-        if (refusal != null) {
-          LOG.info("{}: back-channel logout refused: {}", config.name(), refusal);
-          ErrorResponses.send(ctx.response(), 400, refusal);
-          return;
-        }
-        logOutEverywhere.apply(config.name() + "|" + claims.getString("sub"))
-          .onSuccess(done -> ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").setStatusCode(200).end())
-          .onFailure(failure -> Failures.send(ctx.response(), failure));
-      });
+    client.verify(logoutToken).onComplete(verified -> {
+      JsonObject claims = verified.succeeded() ? verified.result() : null;
+      String refusal = claims == null ? "logout_token is not valid" : logoutTokenRefusal(claims);
+      if (refusal != null) {
+        LOG.info("{}: back-channel logout refused: {}", config.name(), refusal);
+        ErrorResponses.send(ctx.response(), 400, refusal);
+        return;
+      }
+      String sid = claims.getString("sid");
+      Future<Void> ended = sid != null
+        ? grants.familiesOfProviderSession(config.name() + "|" + sid).compose(host::endFamilies)
+        : host.endSubject(config.name() + "|" + claims.getString("sub"));
+      ended.onSuccess(done -> ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").setStatusCode(200).end())
+        .onFailure(failure -> Failures.send(ctx.response(), failure));
+    });
   }
 
   /** The checks of Back-Channel Logout 1.0 section 2.6 that Vert.x's JWT validation (signature, aud, exp) leaves. */
   private String logoutTokenRefusal(JsonObject claims) {
-    if (!withoutTrailingSlash(config.issuer()).equals(withoutTrailingSlash(String.valueOf(claims.getValue("iss"))))) {
+    if (!OidcClient.withoutTrailingSlash(config.issuer()).equals(OidcClient.withoutTrailingSlash(String.valueOf(claims.getValue("iss"))))) {
       return "logout_token is from another issuer";
     }
     if (!(claims.getValue("events") instanceof JsonObject events) || !events.containsKey(BACKCHANNEL_LOGOUT_EVENT)) {
@@ -127,22 +157,11 @@ final class OidcSignIn {
       return "logout_token has no iat";
     }
     // Fresh only: an old logout_token replayed later must not end the user's sign-ins made since.
-    if (Math.abs(System.currentTimeMillis() / 1000 - iat.longValue()) > LOGOUT_TOKEN_MAX_AGE_SECONDS) {
+    if (Math.abs(grants.now() / 1000 - iat.longValue()) > LOGOUT_TOKEN_MAX_AGE_SECONDS) {
       return "logout_token is too old";
     }
-    // A sid alone would need the provider's session ids indexed; every device of the user ends instead.
-    return claims.getValue("sub") instanceof String ? null : "logout_token without sub is not supported";
-  }
-
-  /** Discovery on first use, and again after a failure, so that a provider that was down is found once it is up. */
-  private Future<OAuth2Auth> provider() {
-    if (discovered == null || discovered.failed()) {
-      discovered = OpenIDConnectAuth.discover(vertx, new OAuth2Options()
-        .setSite(config.issuer())
-        .setClientId(config.clientId())
-        .setClientSecret(config.clientSecret()));
-    }
-    return discovered;
+    return claims.getValue("sub") instanceof String || claims.getValue("sid") instanceof String ? null
+      : "logout_token has neither sub nor sid";
   }
 
   private void start(RoutingContext ctx) {
@@ -156,7 +175,7 @@ final class OidcSignIn {
     String nonce = OpaqueTokens.generate();
     String verifier = OpaqueTokens.generate();
     String redirectUri = redirectUri(request);
-    provider()
+    client.provider()
       .compose(oauth2 -> sessions.startFlow(new JsonObject().put("provider", config.name()).put("state", state).put("nonce", nonce)
           .put("verifier", verifier).put("returnUrl", returnUrl).put("redirectUri", redirectUri), FLOW_SECONDS * 1000)
         .map(flowId -> {
@@ -170,7 +189,7 @@ final class OidcSignIn {
             .putAdditionalParameter("nonce", nonce));
         }))
       .onSuccess(url -> ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, url).end())
-      .onFailure(failure -> unavailable(ctx, failure));
+      .onFailure(failure -> refuse(ctx, failure));
   }
 
   private void callback(RoutingContext ctx) {
@@ -178,14 +197,14 @@ final class OidcSignIn {
     String flowId = GatewayCookies.read(request, FLOW_COOKIE);
     ctx.response().addCookie(flowCookie("", 0, request));
     if (flowId == null) {
-      ErrorResponses.send(ctx.response(), 400, "No sign-in with " + config.name() + " is in progress in this browser");
+      refuse(ctx, 400, "no_sign_in", "No sign-in with " + config.name() + " is in progress in this browser");
       return;
     }
     sessions.takeFlow(flowId).onComplete(taken -> {
       if (taken.failed()) {
-        Failures.send(ctx.response(), taken.cause());
+        refuse(ctx, taken.cause());
       } else if (taken.result() == null || !config.name().equals(taken.result().getString("provider"))) {
-        ErrorResponses.send(ctx.response(), 400, "The sign-in with " + config.name() + " expired or was already used; start again");
+        refuse(ctx, 400, "sign_in_expired", "The sign-in with " + config.name() + " expired or was already used; start again");
       } else {
         finish(ctx, taken.result());
       }
@@ -196,42 +215,40 @@ final class OidcSignIn {
     HttpServerRequest request = ctx.request();
     // State first: a forged link with error=... must not be able to end a sign-in in progress either.
     if (!constantTimeEquals(flow.getString("state"), request.getParam("state"))) {
-      ErrorResponses.send(ctx.response(), 400, "The sign-in's state does not match this browser's");
+      refuse(ctx, 400, "state_mismatch", "The sign-in's state does not match this browser's");
       return;
     }
     String error = request.getParam("error");
     if (error != null) {
       String code = error.matches("[a-z_]{1,40}") ? error : "error";
-      ErrorResponses.send(ctx.response(), 401, "The identity provider refused the sign-in (" + code + ")");
+      refuse(ctx, 401, code, "The identity provider refused the sign-in (" + code + ")");
       return;
     }
     String code = request.getParam("code");
     if (code == null || code.isEmpty()) {
-      ErrorResponses.send(ctx.response(), 400, "The identity provider sent no code");
+      refuse(ctx, 400, "no_code", "The identity provider sent no code");
       return;
     }
-    provider().onComplete(found -> {
-      if (found.failed()) {
-        unavailable(ctx, found.cause());
-        return;
-      }
-      // Mix-up defence (RFC 9207): an answer from another provider must not be taken for this one's.
-      String iss = request.getParam("iss");
-      if (iss != null && !withoutTrailingSlash(iss).equals(withoutTrailingSlash(config.issuer()))) {
-        ErrorResponses.send(ctx.response(), 400, "The answer came from another identity provider");
-        return;
-      }
-      found.result().authenticate(new Oauth2Credentials()
-          .setFlow(OAuth2FlowType.AUTH_CODE)
-          .setCode(code)
-          .setRedirectUri(flow.getString("redirectUri"))
-          .setCodeVerifier(flow.getString("verifier")))
-        .onSuccess(user -> signIn(ctx, user, flow))
-        .onFailure(failure -> {
-          LOG.info("{}: the code exchange failed: {}", config.name(), failure.getMessage());
-          ErrorResponses.send(ctx.response(), 401, "The identity provider did not confirm the sign-in");
-        });
-    });
+    client.provider()
+      .onFailure(failure -> refuse(ctx, failure))
+      .onSuccess(found -> {
+        // Mix-up defence (RFC 9207): an answer from another provider must not be taken for this one's.
+        String iss = request.getParam("iss");
+        if (iss == null ? client.issuerParameterRequired() : !OidcClient.withoutTrailingSlash(iss).equals(OidcClient.withoutTrailingSlash(config.issuer()))) {
+          refuse(ctx, 400, "issuer_mismatch", "The answer did not come from " + config.name());
+          return;
+        }
+        exchange(ctx, flow, code);
+      });
+  }
+
+  private void exchange(RoutingContext ctx, JsonObject flow, String code) {
+    client.exchangeCode(code, flow.getString("redirectUri"), flow.getString("verifier"))
+      .onSuccess(user -> signIn(ctx, user, flow))
+      .onFailure(failure -> {
+        LOG.info("{}: the code exchange failed: {}", config.name(), failure.getMessage());
+        refuse(ctx, 401, "code_exchange_failed", "The identity provider did not confirm the sign-in");
+      });
   }
 
   private void signIn(RoutingContext ctx, User user, JsonObject flow) {
@@ -239,14 +256,43 @@ final class OidcSignIn {
     // without a valid one, nobody is signed in.
     JsonObject idToken = user.attributes().getJsonObject("idToken");
     if (idToken == null || idToken.getString("sub") == null) {
-      ErrorResponses.send(ctx.response(), 401, "The identity provider's ID token is not valid");
+      refuse(ctx, 401, "invalid_id_token", "The identity provider's ID token is not valid");
       return;
     }
     if (!constantTimeEquals(flow.getString("nonce"), idToken.getString("nonce"))) {
-      ErrorResponses.send(ctx.response(), 401, "The ID token was not issued for this sign-in (nonce)");
+      refuse(ctx, 401, "nonce_mismatch", "The ID token was not issued for this sign-in (nonce)");
       return;
     }
-    completion.signedIn(ctx, account(idToken), config.name(), flow.getString("returnUrl"));
+    String sid = idToken.getString("sid");
+    ProviderGrant grant = ProviderGrant.of(config.name(), user, null, grants.now(), keepTokens);
+    host.signedIn(ctx, account(idToken), grant, sid == null ? null : config.name() + "|" + sid, flow.getString("returnUrl"));
+  }
+
+  /**
+   * A failed sign-in: the configured error page with {@code ?error=<code>}, or a JSON error. Nothing of the
+   * sign-in was created yet.
+   */
+  private void refuse(RoutingContext ctx, int status, String code, String message) {
+    if (config.errorPage() == null) {
+      ErrorResponses.send(ctx.response(), status, message);
+      return;
+    }
+    String separator = config.errorPage().contains("?") ? "&" : "?";
+    ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, config.errorPage() + separator + "error=" + code).end();
+  }
+
+  private void refuse(RoutingContext ctx, Throwable failure) {
+    if (failure instanceof StoreUnavailableException) {
+      if (config.errorPage() == null) {
+        Failures.send(ctx.response(), failure);
+      } else {
+        LOG.warn("{}: store unavailable during a sign-in: {}", config.name(), failure.getMessage());
+        refuse(ctx, 503, "temporarily_unavailable", "The session store is unavailable; try again shortly");
+      }
+      return;
+    }
+    LOG.warn("{}: the identity provider is unavailable: {}", config.name(), failure.getMessage());
+    refuse(ctx, 502, "provider_unavailable", "The identity provider " + config.name() + " is unavailable");
   }
 
   /** The provider's user as the gateway's: its subject namespaced by the provider, so it never meets a local user's. */
@@ -307,10 +353,6 @@ final class OidcSignIn {
     }
   }
 
-  private static String withoutTrailingSlash(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-  }
-
   private static String challenge(String verifier) {
     try {
       byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
@@ -325,12 +367,4 @@ final class OidcSignIn {
       && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), actual.getBytes(StandardCharsets.UTF_8));
   }
 
-  private void unavailable(RoutingContext ctx, Throwable failure) {
-    if (failure instanceof dev.bffgateway.store.StoreUnavailableException) {
-      Failures.send(ctx.response(), failure);
-      return;
-    }
-    LOG.warn("{}: the identity provider is unavailable: {}", config.name(), failure.getMessage());
-    ErrorResponses.send(ctx.response(), 502, "The identity provider " + config.name() + " is unavailable");
-  }
 }

@@ -98,6 +98,9 @@ public final class ConfigLoader {
     MetricsConfig metrics = new MetricsConfig(metricsIn.bool("enabled", true), metricsToken.isEmpty() ? null : metricsToken);
     metricsIn.rejectUnknownKeys();
     List<RouteConfig> routes = routes(root, tokens.audience(), admin, web, metrics);
+    if (credentials.oidc().isEmpty() && routes.stream().anyMatch(RouteConfig::relaysProviderToken)) {
+      root.error("routes", "\"upstreamToken\": \"idp\" needs an OpenID provider in credentials.oidc: nobody would have a token to relay");
+    }
     root.rejectUnknownKeys();
     return new GatewayConfig(dataDir, server, proxy, tokens, refreshTokens, store, cookies, credentials, csrf, cors, admin,
       sessions, web, metrics, routes);
@@ -358,7 +361,13 @@ public final class ConfigLoader {
     }
     String issuer = httpUrl(in, "issuer", true);
     String clientId = in.requiredString("clientId");
-    String clientSecret = in.requiredString("clientSecret");
+    String clientSecret = in.string("clientSecret", null);
+    String privateKeyFile = in.string("privateKeyFile", null);
+    if ((clientSecret == null) == (privateKeyFile == null)) {
+      in.error("clientSecret", "give exactly one of clientSecret (client_secret_basic) and privateKeyFile (private_key_jwt)");
+    } else if (privateKeyFile != null && !Files.isReadable(Path.of(privateKeyFile))) {
+      in.error("privateKeyFile", "\"" + privateKeyFile + "\" is not a readable file");
+    }
     List<String> scopes = new ArrayList<>(Optional.ofNullable(in.strings("scopes")).orElse(List.of("openid", "profile", "email")));
     if (!scopes.contains("openid")) {
       scopes.add(0, "openid");
@@ -371,10 +380,15 @@ public final class ConfigLoader {
     claims.rejectUnknownKeys();
     Set<String> returnOrigins = origins(in, "returnOrigins", false);
     String redirectUri = httpUrl(in, "redirectUri", false);
+    String postLogoutRedirectUri = httpUrl(in, "postLogoutRedirectUri", false);
+    String errorPage = in.string("errorPage", null);
+    if (errorPage != null && !(errorPage.startsWith("/") && !errorPage.startsWith("//")) && !errorPage.startsWith("http://") && !errorPage.startsWith("https://")) {
+      in.error("errorPage", "\"" + errorPage + "\" must be a path on this site (\"/signin-failed\") or an http(s) URL");
+    }
     in.rejectUnknownKeys();
     return in.errorCount() > errorsBefore ? null
-      : new OidcConfig(name, issuer, clientId, clientSecret, List.copyOf(scopes), userName, displayName, email, roles, returnOrigins,
-        redirectUri);
+      : new OidcConfig(name, issuer, clientId, clientSecret, privateKeyFile, List.copyOf(scopes), userName, displayName, email,
+        roles, returnOrigins, redirectUri, postLogoutRedirectUri, errorPage);
   }
 
   private static String httpUrl(ObjectReader in, String key, boolean required) {
@@ -478,7 +492,11 @@ public final class ConfigLoader {
     List<String> roles = orEmpty(in.strings("roles"));
     List<String> permissions = orEmpty(in.strings("permissions"));
     boolean identityHeaders = in.bool("identityHeaders", false);
-    RouteConfig.UpstreamToken upstreamToken = upstreamToken(in.optionalObject("upstreamToken"));
+    boolean relaysProviderToken = in.isString("upstreamToken");
+    if (relaysProviderToken && !"idp".equals(in.string("upstreamToken", null))) {
+      in.error("upstreamToken", "must be \"idp\" (relay the OpenID provider's token) or an object (mint a token for the upstream)");
+    }
+    RouteConfig.UpstreamToken upstreamToken = relaysProviderToken ? null : upstreamToken(in.optionalObject("upstreamToken"));
     if (auth != AuthMode.REQUIRED) {
       for (String key : List.of("roles", "permissions")) {
         if (in.has(key)) {
@@ -494,12 +512,15 @@ public final class ConfigLoader {
         in.error("identityHeaders", "needs \"auth\": \"required\" or \"optional\"");
       }
     }
+    if (relaysProviderToken && auth != AuthMode.REQUIRED) {
+      in.error("upstreamToken", "\"idp\" needs \"auth\": \"required\": only a signed-in user has a provider's token to relay");
+    }
     in.rejectUnknownKeys();
     if (in.errorCount() > errorsBefore) {
       return null;
     }
     return new RouteConfig(id, path, upstream, stripPrefix, methods, timeoutMs, auth, websocket, roles, permissions,
-      identityHeaders, upstreamToken);
+      identityHeaders, upstreamToken, relaysProviderToken);
   }
 
   private static List<String> orEmpty(List<String> values) {

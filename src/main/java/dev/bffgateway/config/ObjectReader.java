@@ -48,6 +48,10 @@ public final class ObjectReader {
     return hasValue(key);
   }
 
+  public boolean isString(String key) {
+    return json.getValue(key) instanceof String;
+  }
+
   public boolean isArray(String key) {
     return value(key) instanceof JsonArray;
   }

@@ -16,10 +16,12 @@ import java.util.Set;
  * @param permissions     likewise, from the token's {@code perms}
  * @param identityHeaders whether to send X-User-Id, X-User-Name and X-User-Roles to the upstream
  * @param upstreamToken   a token minted for this upstream instead of the browser's; null to forward the user's
+ * @param relaysProviderToken {@code "upstreamToken": "idp"}: the access token of the OpenID provider the user signed
+ *                        in with, kept and refreshed by the gateway, instead of any gateway token
  */
 public record RouteConfig(String id, String path, Upstream upstream, boolean stripPrefix, Set<HttpMethod> methods,
                           int timeoutMs, AuthMode auth, boolean websocket, List<String> roles, List<String> permissions,
-                          boolean identityHeaders, UpstreamToken upstreamToken) {
+                          boolean identityHeaders, UpstreamToken upstreamToken, boolean relaysProviderToken) {
 
   /**
    * A short-lived token for one audience, so a backend only ever sees tokens meant for it.

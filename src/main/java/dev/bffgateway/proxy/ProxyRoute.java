@@ -93,8 +93,34 @@ public final class ProxyRoute implements Target.Handler {
       respond(request, 403, "Cross-site request refused");
       return;
     }
+    if (route.relaysProviderToken()) {
+      relayProviderToken(request, caller);
+      return;
+    }
     identity.apply(request, caller, caller.user() == null ? null : upstreamToken(caller));
     forwarder.forward(request);
+  }
+
+  /** The provider's access token of the caller's sign-in (its family, the token's sid), or a refusal: fail closed. */
+  private void relayProviderToken(HttpServerRequest request, Authenticated caller) {
+    String familyId = caller.user().claims().getString("sid");
+    if (familyId == null) {
+      request.response().putHeader("www-authenticate", "Bearer");
+      respond(request, 401, "This route needs a sign-in with an identity provider");
+      return;
+    }
+    Future<String> token = services.providerGrants().accessToken(familyId, services.oidcClients());
+    if (!token.isComplete() && Forwarder.carriesBody(request)) {
+      request.pause();
+    }
+    token.onComplete(result -> {
+      if (result.failed()) {
+        refuse(request, result.cause());
+      } else {
+        identity.apply(request, caller, result.result());
+        forwarder.forward(request);
+      }
+    });
   }
 
   private String upstreamToken(Authenticated caller) {

@@ -2,11 +2,15 @@ package dev.bffgateway.proxy;
 
 import dev.bffgateway.auth.RequestAuthenticator;
 import dev.bffgateway.token.UpstreamTokens;
+import dev.bffgateway.auth.OidcClient;
+import dev.bffgateway.auth.ProviderGrants;
+
+import java.util.Map;
 import dev.bffgateway.web.Cors;
 import dev.bffgateway.web.CsrfGuard;
 import dev.bffgateway.web.GatewayCookies;
 
 /** What the routes of one event loop share: who the user is, CSRF and CORS rules, the gateway's cookie names. */
 public record RouteServices(RequestAuthenticator authenticator, CsrfGuard csrf, Cors cors, GatewayCookies cookies,
-                            UpstreamTokens upstreamTokens) {
+                            UpstreamTokens upstreamTokens, ProviderGrants providerGrants, Map<String, OidcClient> oidcClients) {
 }

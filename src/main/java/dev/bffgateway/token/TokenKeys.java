@@ -103,6 +103,21 @@ public final class TokenKeys {
     return new TokenKey(kid, material.algorithm(), material.publicKey(), material.privateKey(), jwk);
   }
 
+  /** A client's private key for private_key_jwt: a PEM file with a private key (its public half may follow). */
+  public static TokenSigner clientKey(Path file, String jsonPath) throws ConfigException {
+    try {
+      TokenKey key = fromPem(Files.readString(file, StandardCharsets.US_ASCII), null);
+      if (!key.canSign()) {
+        throw new ConfigException(List.of(jsonPath + ": " + file + " holds no private key"));
+      }
+      return new TokenSigner(key);
+    } catch (KeyMaterialException e) {
+      throw new ConfigException(List.of(jsonPath + ": " + file + " " + e.getMessage()));
+    } catch (IOException e) {
+      throw new ConfigException(List.of(jsonPath + ": " + file + " cannot be read (" + e.getMessage() + ")"));
+    }
+  }
+
   private static TokenKeys defaultKey(Path dataDir) throws ConfigException {
     Path file = dataDir.resolve(DEFAULT_KEY_FILE);
     try {

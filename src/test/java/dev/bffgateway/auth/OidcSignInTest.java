@@ -3,12 +3,15 @@ package dev.bffgateway.auth;
 import dev.bffgateway.Gateway;
 import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
+import dev.bffgateway.support.MutableClock;
 import dev.bffgateway.support.OidcProvider;
 import dev.bffgateway.support.RecordingUpstream;
 import dev.bffgateway.support.TestGateway;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -23,7 +26,10 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Consumer;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -35,11 +41,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class OidcSignInTest {
   private static final String PROVIDER = "test";
+  private static final int CONCURRENT = 20;
+  /** The audience of the OP's access tokens (provider.mjs). */
+  private static final String RESOURCE = "urn:bff-gateway:upstream";
   @TempDir
   Path dir;
   private OidcProvider op;
   private RecordingUpstream upstream;
   private Http http;
+  private String gatewayOrigin;
 
   @AfterEach
   void stopProvider() throws Exception {
@@ -48,14 +58,25 @@ class OidcSignInTest {
     }
   }
 
-  /** The OP must know the gateway's callback before the gateway knows the OP: the gateway's port is chosen first. */
   private void start(Vertx vertx, String sessionsMode) throws Exception {
+    start(vertx, sessionsMode, new JsonObject(), gateway -> { }, Clock.systemUTC());
+  }
+
+  /**
+   * The OP must know the gateway's callback before the gateway knows the OP: the gateway's port is chosen first.
+   *
+   * @param opConfig settings of the OP beyond the gateway's callback and back-channel logout URIs (provider.mjs)
+   * @param tune     changes to the gateway's configuration; its provider is credentials.oidc[0]
+   */
+  private void start(Vertx vertx, String sessionsMode, JsonObject opConfig, Consumer<JsonObject> tune, Clock clock) throws Exception {
     int port;
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
     }
-    op = OidcProvider.start(dir, List.of("http://127.0.0.1:" + port + "/auth/" + PROVIDER + "/callback"),
-      new JsonObject().put("backchannelLogoutUri", "http://127.0.0.1:" + port + "/auth/" + PROVIDER + "/backchannel-logout"));
+    gatewayOrigin = "http://127.0.0.1:" + port;
+    op = OidcProvider.start(dir, List.of(gatewayOrigin + "/auth/" + PROVIDER + "/callback"), opConfig.copy()
+      .put("backchannelLogoutUri", gatewayOrigin + "/auth/" + PROVIDER + "/backchannel-logout")
+      .put("postLogoutRedirectUris", new JsonArray().add(gatewayOrigin + "/")));
     AuthFlowTestSupport.writeUsers(dir);
     upstream = RecordingUpstream.start(vertx).await();
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")))
@@ -70,8 +91,13 @@ class OidcSignInTest {
       // Revocations checked on every request, so that a back-channel logout shows at once.
       .put("tokens", new JsonObject().put("revocationCheckSeconds", 0));
     config.getJsonObject("server").put("port", port);
-    Gateway gateway = TestGateway.start(vertx, config).await();
-    http = new Http(vertx.createHttpClient(), gateway.port());
+    tune.accept(config);
+    Gateway gateway = TestGateway.start(vertx, config, clock).await();
+    http = new Http(vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(CONCURRENT)), gateway.port());
+  }
+
+  private static JsonObject providerOf(JsonObject gatewayConfig) {
+    return gatewayConfig.getJsonObject("credentials").getJsonArray("oidc").getJsonObject(0);
   }
 
   /** GET /auth/test: the redirect to the OP, with the flow cookie in the jar. */
@@ -159,6 +185,21 @@ class OidcSignInTest {
   }
 
   @Test
+  void anAnswerFromAnotherIssuerOrWithoutTheAdvertisedIssIsRefused(Vertx vertx) throws Exception {
+    start(vertx, "tokens");
+    CookieJar browser = new CookieJar();
+    String location = op.signIn(begin(browser, "/"), "alice", true);
+    assertTrue(location.contains("iss="), "the OP sends iss, as its discovery document says");
+    Http.Response mixedUp = callback(browser, location.replaceFirst("iss=[^&]+", "iss=" + URLEncoder.encode("https://evil.example", StandardCharsets.UTF_8)));
+    assertEquals(400, mixedUp.status());
+    CookieJar other = new CookieJar();
+    Http.Response stripped = callback(other, op.signIn(begin(other, "/"), "alice", true).replaceFirst("&?iss=[^&]+", ""));
+    assertEquals(400, stripped.status(), "an OP that advertises iss must send it");
+    assertEquals(0, op.tokenCalls("authorization_code"), "neither code was exchanged");
+    assertEquals(0, families());
+  }
+
+  @Test
   void anIdTokenForAnotherSignInIsRefused(Vertx vertx) throws Exception {
     start(vertx, "tokens");
     CookieJar browser = new CookieJar();
@@ -200,7 +241,7 @@ class OidcSignInTest {
   }
 
   @Test
-  void backChannelLogoutEndsEveryDeviceOfTheUser(Vertx vertx) throws Exception {
+  void backChannelLogoutWithASidEndsTheSignInsOfThatProviderSession(Vertx vertx) throws Exception {
     start(vertx, "tokens");
     CookieJar laptop = new CookieJar();
     callback(laptop, op.signIn(begin(laptop, "/"), "alice", true));
@@ -208,21 +249,259 @@ class OidcSignInTest {
     callback(phone, op.signIn(begin(phone, "/"), "alice", true));
     CookieJar bob = new CookieJar();
     callback(bob, op.signIn(begin(bob, "/"), "bob", true));
-    assertEquals(200, http.get("/api/x", laptop.headers()).status());
+    assertEquals(200, http.get("/api/x", phone.headers()).status());
 
+    // The OP's logout_token names the provider session of alice's last sign-in there: the phone's.
     assertEquals(200, op.backchannelLogout("alice-sub", null), "the gateway accepted the OP's logout_token");
-    CookieJar laptopAccessOnly = new CookieJar();
-    laptopAccessOnly.put("ss-tok", laptop.get("ss-tok"));
-    assertEquals(401, http.get("/api/x", laptopAccessOnly.headers()).status(), "alice's access token is refused");
-    assertEquals(401, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "and her other device");
+    CookieJar phoneAccessOnly = new CookieJar();
+    phoneAccessOnly.put("ss-tok", phone.get("ss-tok"));
+    assertEquals(401, http.get("/api/x", phoneAccessOnly.headers()).status(), "the phone's access token is refused");
+    assertEquals(401, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "and its refresh token");
+    assertEquals(200, http.get("/api/x", laptop.headers()).status(), "the laptop signed in with another provider session");
+    assertEquals(200, http.send(HttpMethod.POST, "/access-token", laptop.headers(), null).await().status());
     assertEquals(200, http.get("/api/x", bob.headers()).status(), "bob is not affected");
+    assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
 
     MultiMap form = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/x-www-form-urlencoded");
     String forged = laptop.get("ss-tok");
     Http.Response refused = http.send(HttpMethod.POST, "/auth/" + PROVIDER + "/backchannel-logout", form,
       io.vertx.core.buffer.Buffer.buffer("logout_token=" + forged)).await();
     assertEquals(400, refused.status(), "a token the provider did not sign is no logout_token");
-    assertEquals(200, http.get("/api/y", bob.headers()).status());
+    assertEquals(200, http.get("/api/y", laptop.headers()).status());
+  }
+
+  @Test
+  void backChannelLogoutWithOnlyASubEndsEveryDeviceOfTheUser(Vertx vertx) throws Exception {
+    start(vertx, "tokens");
+    CookieJar laptop = new CookieJar();
+    callback(laptop, op.signIn(begin(laptop, "/"), "alice", true));
+    CookieJar phone = new CookieJar();
+    callback(phone, op.signIn(begin(phone, "/"), "alice", true));
+    CookieJar bob = new CookieJar();
+    callback(bob, op.signIn(begin(bob, "/"), "bob", true));
+
+    assertEquals(200, op.backchannelLogout("alice-sub", "none"));
+    CookieJar laptopAccessOnly = new CookieJar();
+    laptopAccessOnly.put("ss-tok", laptop.get("ss-tok"));
+    assertEquals(401, http.get("/api/x", laptopAccessOnly.headers()).status(), "alice's access token is refused");
+    assertEquals(401, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "and her other device");
+    assertEquals(200, http.get("/api/x", bob.headers()).status(), "bob is not affected");
+  }
+
+  @Test
+  void logoutAtTheProviderEndsTheGatewaySignInAndSendsTheBrowserToTheProvider(Vertx vertx) throws Exception {
+    start(vertx, "session");
+    CookieJar browser = new CookieJar();
+    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    assertEquals(200, http.get("/api/x", browser.headers()).status());
+
+    MultiMap crossSite = browser.headers().add("sec-fetch-site", "cross-site");
+    assertEquals(403, http.get("/auth/" + PROVIDER + "/logout", crossSite).status(), "a link on another site cannot log the user out");
+    assertEquals(0, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
+
+    Http.Response out = http.get("/auth/" + PROVIDER + "/logout", browser.headers());
+    assertEquals(302, out.status(), out.body().toString());
+    String location = out.header("location");
+    assertTrue(location.startsWith(op.issuer() + "/"), location);
+    Map<String, String> query = query(URI.create(location));
+    assertEquals(OidcProvider.CLIENT_ID, query.get("client_id"));
+    assertEquals(gatewayOrigin + "/", query.get("post_logout_redirect_uri"));
+    JsonObject hint = TestGateway.claims(query.get("id_token_hint"));
+    assertEquals("alice-sub", hint.getString("sub"), "the hint is alice's ID token");
+    assertEquals(OidcProvider.CLIENT_ID, hint.getString("aud"));
+    assertEquals("0", CookieJar.attribute(CookieJar.setCookie(out, "ss-id"), "Max-Age"), "the session cookie is cleared");
+    browser.update(out);
+    assertEquals(401, http.get("/api/x", browser.headers()).status());
+    assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
+    assertEquals(0, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE provider_grant IS NOT NULL"), "nothing of the provider is kept");
+    assertEquals(200, op.status(location), "the OP accepts the hint and the redirect: it asks the user to confirm");
+
+    Http.Response again = http.get("/auth/" + PROVIDER + "/logout", browser.headers());
+    assertEquals(gatewayOrigin + "/", again.header("location"), "without a sign-in there is no hint: straight back");
+  }
+
+  @Test
+  void aConfiguredErrorPageGetsTheErrorCodeInsteadOfJson(Vertx vertx) throws Exception {
+    start(vertx, "tokens", new JsonObject(), gateway -> providerOf(gateway).put("errorPage", "/signin-failed?from=oidc"), Clock.systemUTC());
+    CookieJar browser = new CookieJar();
+    String location = op.signIn(begin(browser, "/"), "alice", true);
+    Http.Response forged = callback(browser, location.replaceFirst("state=[^&]+", "state=forged"));
+    assertEquals(302, forged.status());
+    assertEquals("/signin-failed?from=oidc&error=state_mismatch", forged.header("location"));
+    Http.Response denied = callback(browser, op.signIn(begin(browser, "/"), "alice", false));
+    assertEquals("/signin-failed?from=oidc&error=access_denied", denied.header("location"));
+    assertEquals("/signin-failed?from=oidc&error=no_sign_in", http.get("/auth/" + PROVIDER + "/callback?code=x&state=y").header("location"));
+    assertEquals(0, families());
+  }
+
+  /**
+   * An upstream that accepts only the OP's own access tokens for it: signed with a key of the OP's JWKS, not
+   * expired, from the OP, for its audience. It answers with the token's claims.
+   */
+  private RecordingUpstream verifyingUpstream(Vertx vertx) {
+    RecordingUpstream verifying = RecordingUpstream.start(vertx).await();
+    JsonObject jwks = new JsonObject(get(new JsonObject(get(op.issuer() + "/.well-known/openid-configuration")).getString("jwks_uri")));
+    io.vertx.ext.auth.jwt.JWTAuth verifier = io.vertx.ext.auth.jwt.JWTAuth.create(vertx, new io.vertx.ext.auth.jwt.JWTAuthOptions()
+      .setJwks(jwks.getJsonArray("keys").stream().map(JsonObject.class::cast).toList())
+      .setJWTOptions(new io.vertx.ext.auth.JWTOptions().setIssuer(op.issuer()).setAudience(List.of(RESOURCE))));
+    verifying.handler(request -> verifying.record(request).onSuccess(received -> {
+      String authorization = received.headers().get("authorization");
+      String token = authorization == null ? "" : authorization.substring("Bearer ".length());
+      verifier.authenticate(new io.vertx.ext.auth.authentication.TokenCredentials(token)).onComplete(verified -> {
+        if (verified.failed()) {
+          request.response().setStatusCode(401).end(String.valueOf(verified.cause().getMessage()));
+        } else {
+          request.response().putHeader("content-type", "application/json").end(verified.result().principal().encode());
+        }
+      });
+    }));
+    return verifying;
+  }
+
+  private static String get(String url) {
+    try {
+      return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create(url)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new AssertionError(url + ": " + e, e);
+    }
+  }
+
+  private static Consumer<JsonObject> relayRoute(RecordingUpstream verifying) {
+    return gateway -> {
+      gateway.getJsonArray("routes").add(TestGateway.route("idp-api", "/idp-api", verifying.url()).put("auth", "required").put("upstreamToken", "idp"));
+      gateway.getJsonObject("server").put("instances", 2);
+    };
+  }
+
+  @Test
+  void relaysTheProvidersAccessTokenToAnUpstreamThatVerifiesItAndFailsClosedWithoutOne(Vertx vertx) throws Exception {
+    RecordingUpstream[] verifying = new RecordingUpstream[1];
+    start(vertx, "tokens", new JsonObject(), gateway -> relayRoute(verifying[0] = verifyingUpstream(vertx)).accept(gateway), Clock.systemUTC());
+    CookieJar browser = new CookieJar();
+    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+
+    Http.Response relayed = http.get("/idp-api/me", browser.headers());
+    assertEquals(200, relayed.status(), relayed.body().toString());
+    assertEquals("alice-sub", relayed.json().getString("sub"), "the OP vouches for the relayed token");
+    assertEquals(OidcProvider.CLIENT_ID, relayed.json().getString("client_id"));
+    assertEquals(RESOURCE, relayed.json().getString("aud"));
+    String providerToken = verifying[0].last().headers().get("authorization").substring("Bearer ".length());
+    assertTrue(!providerToken.equals(browser.get("ss-tok")), "not the gateway's token");
+    assertTrue(!verifying[0].last().headers().contains("cookie"), "no gateway cookie reaches the upstream");
+    assertEquals(200, http.get("/api/x", browser.headers()).status());
+    assertEquals("Bearer " + browser.get("ss-tok"), upstream.last().headers().get("authorization"), "other routes get the gateway's token");
+    assertTrue(storedGrant().contains(providerToken), "the provider's token is kept with the family");
+    assertTrue(!browser.headers().get("cookie").contains(providerToken), "and never given to the browser");
+
+    int before = verifying[0].received().size();
+    CookieJar local = new CookieJar();
+    local.update(http.send(HttpMethod.POST, "/auth", MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json"),
+      io.vertx.core.buffer.Buffer.buffer(new JsonObject().put("userName", "alice").put("password", "wonderland").encode())).await());
+    Http.Response noProvider = http.get("/idp-api/me", local.headers());
+    assertEquals(401, noProvider.status(), "a local user has no provider token: the route fails closed");
+    assertEquals(401, http.get("/idp-api/me").status(), "nor has an anonymous caller");
+    assertEquals(before, verifying[0].received().size(), "the upstream never saw either");
+  }
+
+  @Test
+  void anExpiringProviderTokenIsRefreshedOnceForTwentyConcurrentRequests(Vertx vertx) throws Exception {
+    MutableClock clock = MutableClock.atNow();
+    RecordingUpstream[] verifying = new RecordingUpstream[1];
+    start(vertx, "session", new JsonObject().put("accessTokenTtl", 60),
+      gateway -> relayRoute(verifying[0] = verifyingUpstream(vertx)).accept(gateway), clock);
+    CookieJar browser = new CookieJar();
+    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    assertEquals(200, http.get("/idp-api/me", browser.headers()).status());
+    String first = verifying[0].last().headers().get("authorization");
+    assertEquals(0, op.tokenCalls("refresh_token"), "a fresh token is relayed as it is");
+
+    clock.advance(java.time.Duration.ofSeconds(45));
+    op.resetStats();
+    List<Future<Http.Response>> concurrent = new java.util.ArrayList<>();
+    for (int i = 0; i < CONCURRENT; i++) {
+      concurrent.add(http.send(HttpMethod.GET, "/idp-api/me?i=" + i, browser.headers(), null));
+    }
+    Future.all(concurrent).await();
+    for (Future<Http.Response> response : concurrent) {
+      assertEquals(200, response.result().status(), response.result().body().toString());
+    }
+    assertEquals(1, op.tokenCalls("refresh_token"), "twenty requests, one refresh at the OP");
+    assertEquals(0, op.stats().getJsonObject("tokenErrors").size(), op.stats().encode());
+    List<String> sent = verifying[0].received().subList(verifying[0].received().size() - CONCURRENT, verifying[0].received().size())
+      .stream().map(received -> received.headers().get("authorization")).distinct().toList();
+    assertEquals(1, sent.size(), "all twenty carried the refreshed token");
+    assertTrue(!sent.get(0).equals(first));
+    assertTrue(storedGrant().contains(sent.get(0).substring("Bearer ".length())), "the refreshed grant replaced the old one in the store");
+
+    assertEquals(200, http.get("/idp-api/me", browser.headers()).status());
+    assertEquals(1, op.tokenCalls("refresh_token"), "the refreshed token is used until it nears its expiry");
+
+    clock.advance(java.time.Duration.ofSeconds(45));
+    op.close();
+    int before = verifying[0].received().size();
+    Http.Response down = http.get("/idp-api/me", browser.headers());
+    assertEquals(502, down.status(), "the OP is down: the token cannot be refreshed, and nothing is sent");
+    assertEquals(before, verifying[0].received().size());
+    op = null;
+  }
+
+  @Test
+  void aClientWithPrivateKeyJwtSignsInAndRefreshes(Vertx vertx) throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    java.security.KeyPair pair = generator.generateKeyPair();
+    Path keyFile = dir.resolve("client-key.pem");
+    java.nio.file.Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\n"
+      + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPrivate().getEncoded())
+      + "\n-----END PRIVATE KEY-----\n");
+    java.security.interfaces.RSAPublicKey publicKey = (java.security.interfaces.RSAPublicKey) pair.getPublic();
+    java.util.Base64.Encoder base64url = java.util.Base64.getUrlEncoder().withoutPadding();
+    String e = base64url.encodeToString(unsigned(publicKey.getPublicExponent()));
+    String n = base64url.encodeToString(unsigned(publicKey.getModulus()));
+    // The gateway names its key by its RFC 7638 thumbprint.
+    String kid = base64url.encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+      .digest(("{\"e\":\"" + e + "\",\"kty\":\"RSA\",\"n\":\"" + n + "\"}").getBytes(StandardCharsets.UTF_8)));
+    JsonObject jwks = new JsonObject().put("keys", new JsonArray().add(new JsonObject().put("kty", "RSA").put("e", e).put("n", n).put("kid", kid)));
+
+    MutableClock clock = MutableClock.atNow();
+    RecordingUpstream[] verifying = new RecordingUpstream[1];
+    start(vertx, "tokens", new JsonObject().put("tokenEndpointAuthMethod", "private_key_jwt").put("clientJwks", jwks), gateway -> {
+      providerOf(gateway).remove("clientSecret");
+      providerOf(gateway).put("privateKeyFile", keyFile.toString());
+      relayRoute(verifying[0] = verifyingUpstream(vertx)).accept(gateway);
+    }, clock);
+    CookieJar browser = new CookieJar();
+    Http.Response back = callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    assertEquals(302, back.status(), back.body().toString());
+    assertEquals(1, op.tokenCalls("authorization_code"), "the OP took the code with the client's signed assertion");
+    clock.advance(java.time.Duration.ofSeconds(45));
+    assertEquals(200, http.get("/idp-api/me", browser.headers()).status());
+    assertEquals(1, op.tokenCalls("refresh_token"), "and the refresh, with a new assertion");
+  }
+
+  private static byte[] unsigned(java.math.BigInteger value) {
+    byte[] bytes = value.toByteArray();
+    return bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+  }
+
+  private String storedGrant() throws Exception {
+    try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bff-gateway.db"));
+         java.sql.Statement statement = connection.createStatement();
+         java.sql.ResultSet rs = statement.executeQuery("SELECT group_concat(provider_grant) FROM families")) {
+      rs.next();
+      return String.valueOf(rs.getString(1));
+    }
+  }
+
+  private static Map<String, String> query(URI uri) {
+    Map<String, String> params = new java.util.HashMap<>();
+    for (String pair : uri.getRawQuery().split("&")) {
+      int equals = pair.indexOf('=');
+      params.put(java.net.URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+        java.net.URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+    }
+    return params;
   }
 
   @Test

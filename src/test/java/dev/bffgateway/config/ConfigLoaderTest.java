@@ -136,6 +136,41 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void validatesOpenIdProvidersAndProviderTokenRelays() {
+    String file = """
+      { "credentials": { "oidc": [
+          { "name": "Keycloak", "issuer": "keycloak.example", "clientId": "gw" },
+          { "name": "okta-both", "issuer": "https://okta.example", "clientId": "gw", "clientSecret": "s", "privateKeyFile": "/k.pem" },
+          { "name": "auth0", "issuer": "https://auth0.example", "clientId": "gw", "privateKeyFile": "/nonexistent/key.pem",
+            "errorPage": "//evil.example/x", "postLogoutRedirectUri": "ftp://x" },
+          { "name": "okta", "issuer": "https://okta.example", "clientId": "gw", "clientSecret": "s" },
+          { "name": "okta", "issuer": "https://okta.example", "clientId": "gw", "clientSecret": "s" } ] },
+        "routes": [
+          { "id": "a", "path": "/a", "upstream": "http://h", "auth": "optional", "upstreamToken": "idp" },
+          { "id": "b", "path": "/b", "upstream": "http://h", "auth": "required", "upstreamToken": "keycloak" } ] }
+      """;
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(file));
+    assertEquals(Set.of(
+      "credentials.oidc[0].name: \"Keycloak\" must be 1-32 lower-case letters, digits or '-', and not one of credentials, logout, sessions",
+      "credentials.oidc[0].issuer: \"keycloak.example\" is not an http(s) URL",
+      "credentials.oidc[0].clientSecret: give exactly one of clientSecret (client_secret_basic) and privateKeyFile (private_key_jwt)",
+      "credentials.oidc[1].clientSecret: give exactly one of clientSecret (client_secret_basic) and privateKeyFile (private_key_jwt)",
+      "credentials.oidc[2].privateKeyFile: \"/nonexistent/key.pem\" is not a readable file",
+      "credentials.oidc[2].errorPage: \"//evil.example/x\" must be a path on this site (\"/signin-failed\") or an http(s) URL",
+      "credentials.oidc[2].postLogoutRedirectUri: \"ftp://x\" is not an http(s) URL",
+      "credentials.oidc[4].name: \"okta\" is already the name of another provider",
+      "routes[0].upstreamToken: \"idp\" needs \"auth\": \"required\": only a signed-in user has a provider's token to relay",
+      "routes[1].upstreamToken: must be \"idp\" (relay the OpenID provider's token) or an object (mint a token for the upstream)"),
+      Set.copyOf(e.errors()));
+
+    ConfigException noProvider = assertThrows(ConfigException.class, () -> NO_ENV.parse("""
+      { "routes": [ { "id": "a", "path": "/a", "upstream": "http://h", "auth": "required", "upstreamToken": "idp" } ] }
+      """));
+    assertEquals(List.of("routes: \"upstreamToken\": \"idp\" needs an OpenID provider in credentials.oidc: nobody would have a token to relay"),
+      noProvider.errors());
+  }
+
+  @Test
   void cookieAndCredentialDefaults() throws ConfigException {
     GatewayConfig config = NO_ENV.parse("{}");
     assertEquals(new CookiesConfig("ss-tok", "ss-reftok", "ss-id", CookiesConfig.Secure.ALWAYS, "Lax", null, true), config.cookies());

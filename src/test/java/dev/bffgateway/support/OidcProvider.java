@@ -153,6 +153,11 @@ public final class OidcProvider implements AutoCloseable {
     return stats().getJsonObject("token").getInteger(grantType, 0);
   }
 
+  /** The status of a GET of an OP page by a browser without the OP's cookies (e.g. the end-session page). */
+  public int status(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).GET()).statusCode();
+  }
+
   /** Zeroes the counters. */
   public void resetStats() {
     send(HttpRequest.newBuilder(URI.create(issuer + "/test/stats/reset")).POST(HttpRequest.BodyPublishers.noBody()));
