@@ -115,9 +115,9 @@ public final class OidcClient {
       .map(user -> user.attributes().getJsonObject("accessToken"));
   }
 
-  /** RP-initiated logout: the provider's end_session_endpoint with the hint, or null when it has none. */
+  /** RP-initiated logout, once discovered: the provider's end_session_endpoint with the hint, or null when it has none. */
   String endSessionUrl(String idToken, String postLogoutRedirectUri) {
-    if (options == null || options.getLogoutPath() == null) {
+    if (options.getLogoutPath() == null) {
       return null;
     }
     JsonObject params = new JsonObject().put("client_id", config.clientId()).put("post_logout_redirect_uri", postLogoutRedirectUri);

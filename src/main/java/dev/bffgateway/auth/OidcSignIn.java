@@ -105,11 +105,11 @@ final class OidcSignIn {
     host.familyOf(ctx)
       .compose(familyId -> familyId == null ? Future.<ProviderGrant>succeededFuture() : grants.stored(familyId))
       .compose(grant -> host.signOut(ctx).map(done -> grant))
-      .onSuccess(grant -> {
-        String endSession = grant == null || grant.idToken() == null || !config.name().equals(grant.provider()) ? null
-          : client.endSessionUrl(grant.idToken(), afterLogout);
-        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, endSession != null ? endSession : afterLogout).end();
-      })
+      // This event loop may not have discovered the provider yet; if it cannot now, the gateway's logout stands.
+      .compose(grant -> grant == null || grant.idToken() == null || !config.name().equals(grant.provider()) ? Future.succeededFuture(afterLogout)
+        : client.provider().map(found -> client.endSessionUrl(grant.idToken(), afterLogout)).otherwise((String) null)
+          .map(endSession -> endSession != null ? endSession : afterLogout))
+      .onSuccess(location -> ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, location).end())
       .onFailure(failure -> Failures.send(ctx.response(), failure));
   }
 

@@ -50,6 +50,7 @@ class OidcSignInTest {
   private RecordingUpstream upstream;
   private Http http;
   private String gatewayOrigin;
+  private JsonObject gatewayConfig;
 
   @AfterEach
   void stopProvider() throws Exception {
@@ -290,16 +291,23 @@ class OidcSignInTest {
 
   @Test
   void logoutAtTheProviderEndsTheGatewaySignInAndSendsTheBrowserToTheProvider(Vertx vertx) throws Exception {
-    start(vertx, "session");
+    start(vertx, "session", new JsonObject(), gateway -> {
+      providerOf(gateway).put("postLogoutRedirectUri", gatewayOrigin + "/");
+      gatewayConfig = gateway;
+    }, Clock.systemUTC());
     CookieJar browser = new CookieJar();
     callback(browser, op.signIn(begin(browser, "/"), "alice", true));
     assertEquals(200, http.get("/api/x", browser.headers()).status());
+    // The logout lands on another instance (same SQLite file), which has not talked to the provider yet.
+    JsonObject second = gatewayConfig.copy();
+    second.getJsonObject("server").put("port", 0);
+    Http secondInstance = new Http(vertx.createHttpClient(), TestGateway.start(vertx, second).await().port());
 
     MultiMap crossSite = browser.headers().add("sec-fetch-site", "cross-site");
-    assertEquals(403, http.get("/auth/" + PROVIDER + "/logout", crossSite).status(), "a link on another site cannot log the user out");
+    assertEquals(403, secondInstance.get("/auth/" + PROVIDER + "/logout", crossSite).status(), "a link on another site cannot log the user out");
     assertEquals(0, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
 
-    Http.Response out = http.get("/auth/" + PROVIDER + "/logout", browser.headers());
+    Http.Response out = secondInstance.get("/auth/" + PROVIDER + "/logout", browser.headers());
     assertEquals(302, out.status(), out.body().toString());
     String location = out.header("location");
     assertTrue(location.startsWith(op.issuer() + "/"), location);
@@ -311,12 +319,12 @@ class OidcSignInTest {
     assertEquals(OidcProvider.CLIENT_ID, hint.getString("aud"));
     assertEquals("0", CookieJar.attribute(CookieJar.setCookie(out, "ss-id"), "Max-Age"), "the session cookie is cleared");
     browser.update(out);
-    assertEquals(401, http.get("/api/x", browser.headers()).status());
+    assertEquals(401, secondInstance.get("/api/x", browser.headers()).status());
     assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE revoked_at IS NOT NULL"));
     assertEquals(0, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE provider_grant IS NOT NULL"), "nothing of the provider is kept");
     assertEquals(200, op.status(location), "the OP accepts the hint and the redirect: it asks the user to confirm");
 
-    Http.Response again = http.get("/auth/" + PROVIDER + "/logout", browser.headers());
+    Http.Response again = secondInstance.get("/auth/" + PROVIDER + "/logout", browser.headers());
     assertEquals(gatewayOrigin + "/", again.header("location"), "without a sign-in there is no hint: straight back");
   }
 
