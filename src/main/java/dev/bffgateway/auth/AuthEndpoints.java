@@ -228,12 +228,17 @@ public final class AuthEndpoints {
   private Future<SignedIn> signedIn(HttpServerRequest request, UserAccount account, JsonObject snapshot,
                                     Function<String, Future<Void>> withFamily) {
     return deps.store().issue(account.id(), null, snapshot, ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT)))
-      .compose(refresh -> withFamily.apply(refresh.familyId())
-        .recover(failure -> deps.store().revokeFamily(refresh.familyId()).transform(revoked -> Future.failedFuture(failure)))
-        .map(kept -> refresh))
+      .compose(refresh -> keptWith(refresh, withFamily))
       .compose(refresh -> deps.sessionsConfig().pureBff()
         ? startSession(request, account.id(), refresh.familyId()).map(session -> new SignedIn(account, refresh, session))
         : Future.succeededFuture(new SignedIn(account, refresh, null)));
+  }
+
+  /** The new family once what belongs with it is kept; when that fails, the family is revoked and never handed out. */
+  private Future<IssuedRefreshToken> keptWith(IssuedRefreshToken refresh, Function<String, Future<Void>> withFamily) {
+    return withFamily.apply(refresh.familyId())
+      .recover(failure -> deps.store().revokeFamily(refresh.familyId()).transform(revoked -> Future.failedFuture(failure)))
+      .map(kept -> refresh);
   }
 
   /** What OpenID Connect sign-in and logout do to the gateway's own sign-ins. */
@@ -244,9 +249,9 @@ public final class AuthEndpoints {
      * grant kept with the family, then redirected.
      */
     @Override
-    public void signedIn(RoutingContext ctx, UserAccount account, ProviderGrant grant, String providerSession, String returnUrl) {
+    public void signedIn(RoutingContext ctx, UserAccount account, ProviderGrant grant, String returnUrl) {
       AuthEndpoints.this.signedIn(ctx.request(), account, account.snapshot().put(Refresher.PROVIDER, grant.provider()),
-          familyId -> deps.providerGrants().keep(familyId, providerSession, grant))
+          familyId -> deps.providerGrants().keep(familyId, grant))
         .onSuccess(signedIn -> {
           deps.metrics().signIn("success");
           setSignInCookies(ctx, signedIn, new JsonObject());
@@ -275,8 +280,10 @@ public final class AuthEndpoints {
 
     @Override
     public Future<Void> endFamilies(List<String> familyIds) {
-      return Future.all(familyIds.stream().map(familyId -> deps.store().revokeFamily(familyId)
-          .onSuccess(revoked -> revocations.forgetFamily(familyId))).toList())
+      return Future.all(familyIds.stream().map(familyId -> deps.store().revokeFamily(familyId).onSuccess(revoked -> {
+          revocations.forgetFamily(familyId);
+          deps.providerGrants().forget(familyId);
+        })).toList())
         .mapEmpty();
     }
 
@@ -363,10 +370,13 @@ public final class AuthEndpoints {
       return;
     }
     sessionUsers.liveFamily(sessionId)
-      .compose(family -> family == null ? Future.<Refresher.Minted>succeededFuture() : refresher.mint(family))
-      .compose(minted -> minted == null ? Future.<Converted>succeededFuture()
+      .compose(family -> family == null ? Future.<Converted>succeededFuture() : refresher.mint(family).compose(minted -> minted == null
+        ? Future.<Converted>succeededFuture()
         : deps.store().issue(minted.account().id(), null, minted.account().snapshot(), ClientSummary.of(request.getHeader(HttpHeaders.USER_AGENT)))
-          .map(refresh -> new Converted(minted, refresh)))
+          // The session ends (unless preserved): its provider grant, if any, goes with the user to the new family.
+          .compose(refresh -> preserve ? Future.succeededFuture(refresh)
+            : keptWith(refresh, newFamily -> deps.providerGrants().move(family.familyId(), newFamily)))
+          .map(refresh -> new Converted(minted, refresh))))
       .compose(converted -> converted == null || preserve ? Future.succeededFuture(converted) : endSession(sessionId).map(converted))
       .onSuccess(converted -> {
         if (converted == null) {

@@ -52,7 +52,7 @@ final class OidcSignIn {
   /** What a provider's sign-in and logout need of the gateway's own sign-in state. */
   interface Host {
     /** Signs the user in like a password sign-in, keeping the provider's grant with the new family; redirects. */
-    void signedIn(RoutingContext ctx, UserAccount account, ProviderGrant grant, String providerSession, String returnUrl);
+    void signedIn(RoutingContext ctx, UserAccount account, ProviderGrant grant, String returnUrl);
 
     /** The family of the browser's sign-in (session or refresh cookie), or null. */
     Future<String> familyOf(RoutingContext ctx);
@@ -264,8 +264,8 @@ final class OidcSignIn {
       return;
     }
     String sid = idToken.getString("sid");
-    ProviderGrant grant = ProviderGrant.of(config.name(), user, null, grants.now(), keepTokens);
-    host.signedIn(ctx, account(idToken), grant, sid == null ? null : config.name() + "|" + sid, flow.getString("returnUrl"));
+    ProviderGrant grant = ProviderGrant.of(config.name(), sid == null ? null : config.name() + "|" + sid, user, null, grants.now(), keepTokens);
+    host.signedIn(ctx, account(idToken), grant, flow.getString("returnUrl"));
   }
 
   /**

@@ -57,9 +57,18 @@ public final class ProviderGrants {
   }
 
   /** At sign-in, before the family is handed out. */
-  Future<Void> keep(String familyId, String providerSession, ProviderGrant grant) {
-    return store.putProviderGrant(familyId, providerSession, grant.toJson()).compose(kept -> kept
+  Future<Void> keep(String familyId, ProviderGrant grant) {
+    return store.putProviderGrant(familyId, grant.providerSession(), grant.toJson()).compose(kept -> kept
       ? Future.succeededFuture() : Future.failedFuture(new StoreUnavailableException("the new family ended before its provider grant was kept", null)));
+  }
+
+  /**
+   * A session converted to tokens: the new family takes over the old one's grant, which is ending. Never shared
+   * by two live families: a single-use refresh token can serve only one of them.
+   */
+  Future<Void> move(String fromFamilyId, String toFamilyId) {
+    return stored(fromFamilyId).compose(grant -> grant == null ? Future.succeededFuture() : keep(toFamilyId, grant))
+      .onSuccess(moved -> cached.remove(fromFamilyId));
   }
 
   /** The family's grant as the store has it (for logout), or null. */
@@ -71,6 +80,7 @@ public final class ProviderGrants {
     return store.familiesOfProviderSession(providerSession);
   }
 
+  /** The family ended: its cached tokens go at once. */
   void forget(String familyId) {
     cached.remove(familyId);
   }
@@ -109,8 +119,8 @@ public final class ProviderGrants {
           return Future.failedFuture(new NoProviderToken("The identity provider's token expired and cannot be refreshed; sign in again"));
         }
         return client.refresh(grant.refreshToken())
-          .recover(failure -> Future.failedFuture(refreshFailure(grant.provider(), failure)))
-          .map(user -> ProviderGrant.of(grant.provider(), user, grant, now(), true))
+          .recover(failure -> refreshFailed(familyId, grant, failure))
+          .map(user -> ProviderGrant.of(grant.provider(), grant.providerSession(), user, grant, now(), true))
           .compose(next -> store.putProviderGrant(familyId, null, next.toJson()).compose(kept -> kept ? Future.succeededFuture(next)
             : Future.failedFuture(new NoProviderToken("The sign-in ended while its provider token was refreshed"))));
       })
@@ -129,14 +139,18 @@ public final class ProviderGrants {
     return mine.future();
   }
 
-  /** The provider refused (the grant is over: sign in again) or could not be reached (try again later). */
-  private static RuntimeException refreshFailure(String provider, Throwable failure) {
+  /**
+   * The provider could not be reached (try again later), or it refused: the grant is over, and its tokens are
+   * dropped so that the next requests are refused without asking the provider again.
+   */
+  private <T> Future<T> refreshFailed(String familyId, ProviderGrant grant, Throwable failure) {
     if (failure instanceof IOException || failure.getCause() instanceof IOException) {
-      LOG.warn("{}: refreshing a relayed token failed: {}", provider, failure.getMessage());
-      return new ProviderUnavailable("The identity provider " + provider + " is unavailable");
+      LOG.warn("{}: refreshing a relayed token failed: {}", grant.provider(), failure.getMessage());
+      return Future.failedFuture(new ProviderUnavailable("The identity provider " + grant.provider() + " is unavailable"));
     }
-    LOG.info("{}: the provider refused to refresh a relayed token: {}", provider, failure.getMessage());
-    return new NoProviderToken("The identity provider ended this sign-in; sign in again");
+    LOG.info("{}: the provider refused to refresh a relayed token: {}", grant.provider(), failure.getMessage());
+    return store.putProviderGrant(familyId, null, grant.withoutTokens().toJson())
+      .transform(dropped -> Future.failedFuture(new NoProviderToken("The identity provider ended this sign-in; sign in again")));
   }
 
   /**

@@ -455,6 +455,42 @@ class OidcSignInTest {
   }
 
   @Test
+  void aSessionConvertedToTokensKeepsTheRelayAndAGrantTheProviderEndedIsRefusedWithoutAskingAgain(Vertx vertx) throws Exception {
+    MutableClock clock = MutableClock.atNow();
+    RecordingUpstream[] verifying = new RecordingUpstream[1];
+    start(vertx, "session", new JsonObject(), gateway -> relayRoute(verifying[0] = verifyingUpstream(vertx)).accept(gateway), clock);
+    CookieJar browser = new CookieJar();
+    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    assertEquals(200, http.get("/idp-api/me", browser.headers()).status());
+    String beforeConversion = verifying[0].last().headers().get("authorization");
+
+    Http.Response converted = http.send(HttpMethod.POST, "/session-to-token", browser.headers().add("content-type", "application/json"),
+      io.vertx.core.buffer.Buffer.buffer("{}")).await();
+    assertEquals(200, converted.status(), converted.body().toString());
+    browser.update(converted);
+    assertNotNull(browser.get("ss-tok"));
+    assertEquals(200, http.get("/idp-api/me", browser.headers()).status(), "the new family took over the session's grant");
+    assertEquals(beforeConversion, verifying[0].last().headers().get("authorization"));
+    assertEquals(1, TestGateway.count(dir, "SELECT COUNT(*) FROM families WHERE provider_grant IS NOT NULL"), "moved, not copied");
+
+    // The user's grant ends at the provider (an admin revokes it there).
+    JsonObject grant = new JsonObject(storedGrant());
+    assertEquals(200, op.revoke(grant.getString("refreshToken")));
+    clock.advance(java.time.Duration.ofSeconds(45));
+    Http.Response ended = http.get("/idp-api/me", browser.headers());
+    assertEquals(401, ended.status());
+    assertTrue(Http.responseStatus(ended).getString("message").contains("ended this sign-in"), ended.body().toString());
+    JsonObject dropped = new JsonObject(storedGrant());
+    assertNull(dropped.getString("refreshToken"), "the provider's tokens are dropped");
+    assertNull(dropped.getString("accessToken"));
+    assertNotNull(dropped.getString("idToken"), "the ID token stays, for a logout at the provider");
+    op.resetStats();
+    assertEquals(401, http.get("/idp-api/me", browser.headers()).status());
+    assertEquals(0, op.stats().getJsonObject("tokenErrors").size() + op.tokenCalls("refresh_token"), "the provider is not asked again");
+    assertEquals(200, http.get("/api/x", browser.headers()).status(), "the gateway's own sign-in is not the provider's to end");
+  }
+
+  @Test
   void aClientWithPrivateKeyJwtSignsInAndRefreshes(Vertx vertx) throws Exception {
     java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);

@@ -158,6 +158,14 @@ public final class OidcProvider implements AutoCloseable {
     return send(HttpRequest.newBuilder(URI.create(url)).GET()).statusCode();
   }
 
+  /** Revokes a token at the OP's revocation endpoint (RFC 7009) as the test client; the HTTP status. */
+  public int revoke(String token) {
+    String basic = java.util.Base64.getEncoder().encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
+    return send(HttpRequest.newBuilder(URI.create(issuer + "/token/revocation"))
+      .header("authorization", "Basic " + basic).header("content-type", "application/x-www-form-urlencoded")
+      .POST(HttpRequest.BodyPublishers.ofString("token=" + encode(token)))).statusCode();
+  }
+
   /** Zeroes the counters. */
   public void resetStats() {
     send(HttpRequest.newBuilder(URI.create(issuer + "/test/stats/reset")).POST(HttpRequest.BodyPublishers.noBody()));
