@@ -137,8 +137,10 @@ final class OidcSignIn {
       Future<Void> ended = sid != null
         ? grants.familiesOfProviderSession(config.name() + "|" + sid).compose(host::endFamilies)
         : host.endSubject(config.name() + "|" + claims.getString("sub"));
-      ended.onSuccess(done -> ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").setStatusCode(200).end())
-        .onFailure(failure -> Failures.send(ctx.response(), failure));
+      ended.onSuccess(done -> {
+        grants.logoutTokenDone(config.name(), claims.getString("jti"), (claims.getLong("iat") + LOGOUT_TOKEN_MAX_AGE_SECONDS) * 1000);
+        ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").setStatusCode(200).end();
+      }).onFailure(failure -> Failures.send(ctx.response(), failure));
     });
   }
 
@@ -156,12 +158,17 @@ final class OidcSignIn {
     if (!(claims.getValue("iat") instanceof Number iat)) {
       return "logout_token has no iat";
     }
-    // Fresh only: an old logout_token replayed later must not end the user's sign-ins made since.
+    // Fresh only, and once: a logout_token replayed later must not end the user's sign-ins made since.
     if (Math.abs(grants.now() / 1000 - iat.longValue()) > LOGOUT_TOKEN_MAX_AGE_SECONDS) {
       return "logout_token is too old";
     }
-    return claims.getValue("sub") instanceof String || claims.getValue("sid") instanceof String ? null
-      : "logout_token has neither sub nor sid";
+    if (!(claims.getValue("sub") instanceof String) && !(claims.getValue("sid") instanceof String)) {
+      return "logout_token has neither sub nor sid";
+    }
+    if (!(claims.getValue("jti") instanceof String jti)) {
+      return "logout_token has no jti";
+    }
+    return grants.logoutTokenUsed(config.name(), jti) ? "logout_token was already used" : null;
   }
 
   private void start(RoutingContext ctx) {

@@ -46,6 +46,8 @@ public final class ProviderGrants {
   private final Clock clock;
   private final Map<String, ProviderGrant> cached = new ConcurrentHashMap<>();
   private final Map<String, Future<ProviderGrant>> refreshing = new ConcurrentHashMap<>();
+  /** The jti of each back-channel logout_token taken, until it would be too old anyway: epoch ms to forget it. */
+  private final Map<String, Long> logoutTokensSeen = new ConcurrentHashMap<>();
 
   public ProviderGrants(RefreshTokenStore store, Clock clock) {
     this.store = store;
@@ -78,6 +80,25 @@ public final class ProviderGrants {
 
   Future<List<String>> familiesOfProviderSession(String providerSession) {
     return store.familiesOfProviderSession(providerSession);
+  }
+
+  /**
+   * Back-channel logout tokens are used once (per instance): a replay within their five minutes of validity
+   * could otherwise end sign-ins made after the logout it announced.
+   */
+  boolean logoutTokenUsed(String provider, String jti) {
+    return logoutTokensSeen.containsKey(provider + "|" + jti);
+  }
+
+  /**
+   * Remembered once the logout is done, so that a provider retrying after a failure is not refused.
+   *
+   * @param keepUntil epoch milliseconds after which the token is refused as too old anyway
+   */
+  void logoutTokenDone(String provider, String jti, long keepUntil) {
+    long now = now();
+    logoutTokensSeen.values().removeIf(until -> until < now);
+    logoutTokensSeen.put(provider + "|" + jti, keepUntil);
   }
 
   /** The family ended: its cached tokens go at once. */

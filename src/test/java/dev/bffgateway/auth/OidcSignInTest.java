@@ -75,9 +75,10 @@ class OidcSignInTest {
       port = probe.getLocalPort();
     }
     gatewayOrigin = "http://127.0.0.1:" + port;
-    op = OidcProvider.start(dir, List.of(gatewayOrigin + "/auth/" + PROVIDER + "/callback"), opConfig.copy()
+    op = OidcProvider.start(dir, List.of(gatewayOrigin + "/auth/" + PROVIDER + "/callback"), new JsonObject()
       .put("backchannelLogoutUri", gatewayOrigin + "/auth/" + PROVIDER + "/backchannel-logout")
-      .put("postLogoutRedirectUris", new JsonArray().add(gatewayOrigin + "/")));
+      .put("postLogoutRedirectUris", new JsonArray().add(gatewayOrigin + "/"))
+      .mergeIn(opConfig));
     AuthFlowTestSupport.writeUsers(dir);
     upstream = RecordingUpstream.start(vertx).await();
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")))
@@ -287,6 +288,27 @@ class OidcSignInTest {
     assertEquals(401, http.get("/api/x", laptopAccessOnly.headers()).status(), "alice's access token is refused");
     assertEquals(401, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "and her other device");
     assertEquals(200, http.get("/api/x", bob.headers()).status(), "bob is not affected");
+  }
+
+  @Test
+  void aLogoutTokenIsTakenOnce(Vertx vertx) throws Exception {
+    // The OP's logout_token goes to a recorder first, so that the test can send it, and then replay it.
+    RecordingUpstream recorder = RecordingUpstream.start(vertx).await();
+    start(vertx, "tokens", new JsonObject().put("backchannelLogoutUri", recorder.url() + "/logout"), gateway -> { }, Clock.systemUTC());
+    CookieJar laptop = new CookieJar();
+    callback(laptop, op.signIn(begin(laptop, "/"), "alice", true));
+    assertEquals(200, op.backchannelLogout("alice-sub", "none"));
+    io.vertx.core.buffer.Buffer logoutToken = recorder.last().body();
+    MultiMap form = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/x-www-form-urlencoded");
+    assertEquals(200, http.send(HttpMethod.POST, "/auth/" + PROVIDER + "/backchannel-logout", form, logoutToken).await().status());
+    assertEquals(401, http.send(HttpMethod.POST, "/access-token", laptop.headers(), null).await().status());
+
+    CookieJar phone = new CookieJar();
+    callback(phone, op.signIn(begin(phone, "/"), "alice", true));
+    Http.Response replayed = http.send(HttpMethod.POST, "/auth/" + PROVIDER + "/backchannel-logout", form, logoutToken).await();
+    assertEquals(400, replayed.status(), "the same logout_token again, within its five minutes");
+    assertEquals("logout_token was already used", Http.responseStatus(replayed).getString("message"));
+    assertEquals(200, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "alice's new sign-in stands");
   }
 
   @Test
