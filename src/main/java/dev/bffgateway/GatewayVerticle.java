@@ -83,12 +83,16 @@ final class GatewayVerticle extends VerticleBase {
     client = vertx.httpClientBuilder()
       .with(clientOptions(initial.proxy()))
       .with(new PoolOptions().setHttp1MaxSize(initial.proxy().poolSize()))
+      .withConnectHandler(FlushBatching::install)
       .build();
     frontDoor = frontDoor(initial, initialComponents);
 
     ServerConfig listener = initial.server();
     return vertx.createHttpServer(serverOptions(listener))
-      .connectionHandler(connection -> admit(connection, listener.maxConnections()))
+      .connectionHandler(connection -> {
+        FlushBatching.install(connection);
+        admit(connection, listener.maxConnections());
+      })
       .requestHandler(request -> frontDoor.handle(request))
       .listen(listener.port(), listener.host())
       .onSuccess(listening -> {
