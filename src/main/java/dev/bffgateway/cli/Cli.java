@@ -4,6 +4,7 @@ import dev.bffgateway.Gateway;
 import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.ConfigLoader;
 import dev.bffgateway.config.GatewayConfig;
+import dev.bffgateway.config.ServerConfig;
 import dev.bffgateway.credentials.PasswordHash;
 import dev.bffgateway.demo.DemoBackend;
 import dev.bffgateway.store.RefreshTokenStore;
@@ -17,6 +18,7 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import dev.bffgateway.ops.Metrics;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -204,13 +206,20 @@ public final class Cli {
       return INVALID;
     }
     Metrics metrics = Metrics.standalone();
-    Vertx vertx = config.metrics().enabled() ? monitoredVertx(metrics) : newVertx();
+    Transport transport;
+    try {
+      transport = Transports.of(config.server().transport());
+    } catch (IllegalStateException e) {
+      err.println(e.getMessage());
+      return INVALID;
+    }
+    Vertx vertx = config.metrics().enabled() ? monitoredVertx(transport, metrics) : newVertx(transport);
     try {
       Gateway gateway = Gateway.start(vertx, config, java.time.Clock.systemUTC(), metrics).await();
       String scheme = config.server().tls() == null ? "http" : "https";
       out.println("bff-gateway listening on " + scheme + "://" + displayHost(config.server().host()) + ":" + gateway.port()
-        + " (" + config.server().instances() + " event loops, " + config.routes().size() + " routes, native transport: "
-        + vertx.isNativeTransportEnabled() + ")");
+        + " (" + config.server().instances() + " event loops, " + config.routes().size() + " routes, transport: "
+        + transport.name() + ")");
       watchForChanges(vertx, gateway, options);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         out.println("bff-gateway stopping: finishing in-flight requests (at most " + config.server().shutdownGraceSeconds() + " s)");
@@ -319,7 +328,7 @@ public final class Cli {
       err.println("--live, --seconds and --concurrency take whole numbers");
       return INVALID;
     }
-    Vertx vertx = newVertx();
+    Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
     try {
       java.nio.file.Files.createDirectories(config.dataDir());
       RefreshTokenStore store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
@@ -345,7 +354,7 @@ public final class Cli {
       err.println("--port must be a number");
       return INVALID;
     }
-    Vertx vertx = newVertx();
+    Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
     DemoBackend backend = new DemoBackend(options.getOrDefault("host", "127.0.0.1"), port, options.get("jwks"),
       options.getOrDefault("issuer", "bff-gateway"));
     try {
@@ -366,8 +375,8 @@ public final class Cli {
     }
   }
 
-  private static Vertx newVertx() {
-    return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+  private static Vertx newVertx(Transport transport) {
+    return Vertx.builder().withTransport(transport).build();
   }
 
   /**
@@ -375,9 +384,10 @@ public final class Cli {
    * meters: they look their meters up by tags on every request, which cost a sixth of the proxy's throughput, and
    * the gateway's own per-route meters count the same requests.
    */
-  private static Vertx monitoredVertx(Metrics metrics) {
+  private static Vertx monitoredVertx(Transport transport, Metrics metrics) {
     return Vertx.builder()
-      .with(new VertxOptions().setPreferNativeTransport(true)
+      .withTransport(transport)
+      .with(new VertxOptions()
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
           .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER).addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)))
       .withMetrics(new MicrometerMetricsFactory(metrics.registry()))

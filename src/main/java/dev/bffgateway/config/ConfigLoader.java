@@ -158,9 +158,20 @@ public final class ConfigLoader {
     if (hsts > 0 && !in.has("tls")) {
       in.error("hstsMaxAgeSeconds", "needs server.tls: browsers ignore Strict-Transport-Security over plain http");
     }
+    String transportName = in.string("transport", "auto");
+    ServerConfig.Transport transport = switch (transportName) {
+      case "auto" -> ServerConfig.Transport.AUTO;
+      case "io_uring" -> ServerConfig.Transport.IO_URING;
+      case "epoll" -> ServerConfig.Transport.EPOLL;
+      case "nio" -> ServerConfig.Transport.NIO;
+      default -> {
+        in.error("transport", "\"" + transportName + "\" is not one of auto, io_uring, epoll, nio");
+        yield ServerConfig.Transport.AUTO;
+      }
+    };
     in.rejectUnknownKeys();
     return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace,
-      accessLog, maxConnections, hsts);
+      accessLog, maxConnections, hsts, transport);
   }
 
   private TlsConfig tls(ObjectReader in) {

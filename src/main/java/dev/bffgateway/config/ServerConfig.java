@@ -9,7 +9,13 @@ package dev.bffgateway.config;
  * @param accessLog            whether each request is logged as a JSON line on the logger {@code bff.access}
  * @param maxConnections       open client connections the gateway accepts at once; more are closed at once
  * @param hstsMaxAgeSeconds    Strict-Transport-Security max-age on https responses; 0 for none
+ * @param transport            the network transport of the gateway's Vert.x
  */
 public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances,
-                           int shutdownGraceSeconds, boolean accessLog, int maxConnections, long hstsMaxAgeSeconds) {
+                           int shutdownGraceSeconds, boolean accessLog, int maxConnections, long hstsMaxAgeSeconds,
+                           Transport transport) {
+  /** AUTO: io_uring where the kernel allows it, else epoll, else Java's NIO. */
+  public enum Transport {
+    AUTO, IO_URING, EPOLL, NIO
+  }
 }

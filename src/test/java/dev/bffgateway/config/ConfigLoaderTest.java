@@ -24,7 +24,7 @@ class ConfigLoaderTest {
       {
         "dataDir": 7,
         "rutes": [],
-        "server": { "port": "eighty", "prt": 1, "instances": -1, "tls": { "certPath": "/nonexistent/cert.pem" } },
+        "server": { "port": "eighty", "prt": 1, "instances": -1, "tls": { "certPath": "/nonexistent/cert.pem" }, "transport": "dpdk" },
         "proxy": { "poolSize": 0 },
         "routes": [
           { "path": "/a", "upstream": "http://127.0.0.1:9000" },
@@ -47,6 +47,7 @@ class ConfigLoaderTest {
       "server.tls.certPath: \"/nonexistent/cert.pem\" is not a readable file",
       "server.tls.keyPath: is required",
       "server.instances: -1 is out of range (0 to 256)",
+      "server.transport: \"dpdk\" is not one of auto, io_uring, epoll, nio",
       "server.prt: unknown key (did you mean \"port\"?)",
       "proxy.poolSize: 0 is out of range (1 to 10000)",
       "routes[0].id: is required",
@@ -294,7 +295,7 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
 
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
-    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0), config.server());
+    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO), config.server());
     assertEquals(new ProxyConfig(128, 5000, null, true), config.proxy());
     RouteConfig route = config.routes().get(0);
     assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());

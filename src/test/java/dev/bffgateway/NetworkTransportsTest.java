@@ -1,0 +1,84 @@
+package dev.bffgateway;
+
+import dev.bffgateway.support.TestGateway;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.transport.Transport;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The gateway on each network transport that server.transport can choose, with its flushes batched per event-loop
+ * round: a large body both ways, and a streamed response whose first part must reach the client before the
+ * upstream sends the rest (a flush held back would stall it until the timeout).
+ */
+@Timeout(60)
+class NetworkTransportsTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"io_uring", "epoll", "nio"})
+  void proxiesBodiesAndStreamsOnEveryTransport(String name, @TempDir Path dir) {
+    Transport transport = switch (name) {
+      case "io_uring" -> Transport.IO_URING;
+      case "epoll" -> Transport.EPOLL;
+      default -> Transport.NIO;
+    };
+    assumeTrue(transport != null && transport.available(), name + " cannot be used on this machine");
+    Vertx vertx = Vertx.builder().withTransport(transport).build();
+    try {
+      Promise<Void> clientHasFirstPart = Promise.promise();
+      HttpServer upstream = vertx.createHttpServer().requestHandler(request -> {
+        if (request.path().endsWith("/stream")) {
+          request.response().setChunked(true).write("first part;");
+          clientHasFirstPart.future().onSuccess(v -> request.response().end("second part"));
+        } else {
+          request.body().onSuccess(body -> request.response().end(body));
+        }
+      }).listen(0, "127.0.0.1").await();
+      Gateway gateway = TestGateway.start(vertx, TestGateway.config(dir,
+        new JsonArray().add(TestGateway.route("api", "/api", "http://127.0.0.1:" + upstream.actualPort())))).await();
+      HttpClient client = vertx.createHttpClient();
+
+      byte[] bytes = new byte[1 << 20];
+      ThreadLocalRandom.current().nextBytes(bytes);
+      Buffer echoed = client.request(HttpMethod.POST, gateway.port(), "127.0.0.1", "/api/echo")
+        .compose(request -> request.send(Buffer.buffer(bytes)))
+        .compose(HttpClientResponse::body).await();
+      assertEquals(Buffer.buffer(bytes), echoed, "a 1 MiB body there and back");
+
+      Buffer streamed = client.request(HttpMethod.GET, gateway.port(), "127.0.0.1", "/api/stream")
+        .compose(request -> request.send())
+        .compose(response -> {
+          Promise<Buffer> whole = Promise.promise();
+          Buffer received = Buffer.buffer();
+          response.handler(part -> {
+            received.appendBuffer(part);
+            if (received.toString().equals("first part;")) {
+              clientHasFirstPart.tryComplete();
+            }
+          });
+          response.endHandler(end -> whole.complete(received));
+          return whole.future();
+        }).await();
+      assertEquals("first part;second part", streamed.toString());
+    } finally {
+      Future<Void> closed = vertx.close();
+      closed.await();
+    }
+  }
+}
