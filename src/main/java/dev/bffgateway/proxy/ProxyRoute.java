@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -54,21 +55,29 @@ public final class ProxyRoute implements Target.Handler {
       forwarder.forward(request);
       return;
     }
-    Future<Authenticated> found = services.authenticator().authenticate(request);
-    if (!found.isComplete() && Forwarder.carriesBody(request)) {
-      // A body is held while the user is found (a refresh or a revocation check needs the store); the forwarder
-      // or the refusal resumes it.
+    whenReady(request, services.authenticator().authenticate(request), caller -> {
+      caller.applyCookies(request.response());
+      if (caller.user() != null) {
+        exchange.identify(caller.user().subject());
+      }
+      authorize(request, caller);
+    });
+  }
+
+  /**
+   * Goes on with what a pending step yields (the user, a provider's token), or refuses the request. A body is
+   * held meanwhile (a refresh, a revocation check or a provider refresh may take a while); the forwarder or the
+   * refusal resumes it.
+   */
+  private <T> void whenReady(HttpServerRequest request, Future<T> pending, Consumer<T> next) {
+    if (!pending.isComplete() && Forwarder.carriesBody(request)) {
       request.pause();
     }
-    found.onComplete(result -> {
+    pending.onComplete(result -> {
       if (result.failed()) {
         refuse(request, result.cause());
       } else {
-        result.result().applyCookies(request.response());
-        if (result.result().user() != null) {
-          exchange.identify(result.result().user().subject());
-        }
-        authorize(request, result.result());
+        next.accept(result.result());
       }
     });
   }
@@ -109,17 +118,9 @@ public final class ProxyRoute implements Target.Handler {
       respond(request, 401, "This route needs a sign-in with an identity provider");
       return;
     }
-    Future<String> token = services.providerGrants().accessToken(familyId, services.oidcClients());
-    if (!token.isComplete() && Forwarder.carriesBody(request)) {
-      request.pause();
-    }
-    token.onComplete(result -> {
-      if (result.failed()) {
-        refuse(request, result.cause());
-      } else {
-        identity.apply(request, caller, result.result());
-        forwarder.forward(request);
-      }
+    whenReady(request, services.providerGrants().accessToken(familyId, services.oidcClients()), token -> {
+      identity.apply(request, caller, token);
+      forwarder.forward(request);
     });
   }
 
