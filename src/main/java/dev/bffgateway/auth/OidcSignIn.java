@@ -2,6 +2,7 @@ package dev.bffgateway.auth;
 
 import dev.bffgateway.config.OidcConfig;
 import dev.bffgateway.config.ReservedPaths;
+import dev.bffgateway.credentials.DottedPath;
 import dev.bffgateway.credentials.UserAccount;
 import dev.bffgateway.session.Sessions;
 import dev.bffgateway.store.StoreUnavailableException;
@@ -14,7 +15,6 @@ import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.oauth2.OAuth2AuthorizationURL;
@@ -307,27 +307,13 @@ final class OidcSignIn {
     String subject = config.name() + "|" + idToken.getString("sub");
     String userName = text(idToken, config.userNameClaim());
     return new UserAccount(subject, userName == null ? subject : userName, text(idToken, config.displayNameClaim()),
-      text(idToken, config.emailClaim()), strings(at(idToken, config.rolesClaim())), List.of(), false);
-  }
-
-  private static Object at(JsonObject claims, String dottedPath) {
-    Object value = claims;
-    for (String part : dottedPath.split("\\.")) {
-      if (!(value instanceof JsonObject object)) {
-        return null;
-      }
-      value = object.getValue(part);
-    }
-    return value;
+      text(idToken, config.emailClaim()), DottedPath.strings(idToken, config.rolesClaim()), List.of(), false);
   }
 
   private static String text(JsonObject claims, String dottedPath) {
-    return at(claims, dottedPath) instanceof String text ? text : null;
+    return DottedPath.at(claims, dottedPath) instanceof String text ? text : null;
   }
 
-  private static List<String> strings(Object value) {
-    return value instanceof JsonArray array ? array.stream().filter(String.class::isInstance).map(String.class::cast).toList() : List.of();
-  }
 
   /** Always SameSite=Lax, whatever cookies.sameSite says: it must come back with the provider's cross-site redirect. */
   private Cookie flowCookie(String value, long maxAgeSeconds, HttpServerRequest request) {

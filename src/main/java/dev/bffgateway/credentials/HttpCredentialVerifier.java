@@ -8,12 +8,10 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -103,27 +101,12 @@ public final class HttpCredentialVerifier implements CredentialVerifier {
     String displayName = text(user, fields.get("displayName"));
     return new UserAccount(id != null ? id : userName, userName != null ? userName : id,
       displayName != null ? displayName : userName, text(user, fields.get("email")),
-      list(user, fields.get("roles")), list(user, fields.get("permissions")), Boolean.TRUE.equals(value(user, fields.get("disabled"))));
-  }
-
-  /** Follows a dotted path ({@code profile.email}) into the JSON. */
-  private static Object value(JsonObject json, String path) {
-    Object current = json;
-    for (String part : path.split("\\.")) {
-      if (!(current instanceof JsonObject object)) {
-        return null;
-      }
-      current = object.getValue(part);
-    }
-    return current;
+      DottedPath.strings(user, fields.get("roles")), DottedPath.strings(user, fields.get("permissions")),
+      Boolean.TRUE.equals(DottedPath.at(user, fields.get("disabled"))));
   }
 
   private static String text(JsonObject json, String path) {
-    Object value = value(json, path);
+    Object value = DottedPath.at(json, path);
     return value == null ? null : value.toString();
-  }
-
-  private static List<String> list(JsonObject json, String path) {
-    return value(json, path) instanceof JsonArray array ? UserAccount.strings(array) : List.of();
   }
 }
