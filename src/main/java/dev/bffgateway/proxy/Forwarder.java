@@ -5,6 +5,7 @@ import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.ops.Metrics;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -133,8 +134,10 @@ final class Forwarder {
       return;
     }
     response.setStatusCode(answer.statusCode());
-    if (answer.statusMessage() != null) {
-      response.setStatusMessage(answer.statusMessage());
+    // A custom reason phrase is relayed; the standard one comes with the status code, without building a status.
+    String reason = answer.statusMessage();
+    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(answer.statusCode()).reasonPhrase())) {
+      response.setStatusMessage(reason);
     }
     headers.toClient(answer.headers(), response.headers());
     if (answer.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {

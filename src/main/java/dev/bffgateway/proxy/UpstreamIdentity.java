@@ -3,12 +3,12 @@ package dev.bffgateway.proxy;
 import dev.bffgateway.auth.RequestAuthenticator.Authenticated;
 import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.web.CookiePairs;
 import dev.bffgateway.web.GatewayCookies;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * What the upstream learns of the caller, set on the request before it is proxied: the verified token as
@@ -22,11 +22,11 @@ final class UpstreamIdentity {
   private static final List<String> IDENTITY_HEADERS = List.of(USER_ID, USER_NAME, USER_ROLES);
 
   private final RouteConfig route;
-  private final Set<String> gatewayCookies;
+  private final List<String> gatewayCookies;
 
   UpstreamIdentity(RouteConfig route, GatewayCookies cookies) {
     this.route = route;
-    this.gatewayCookies = Set.of(cookies.accessTokenName(), cookies.refreshTokenName(), cookies.sessionName());
+    this.gatewayCookies = List.of(cookies.accessTokenName(), cookies.refreshTokenName(), cookies.sessionName());
   }
 
   /** For auth: none routes: the client's Authorization passes untouched, the gateway's cookies do not. */
@@ -65,18 +65,16 @@ final class UpstreamIdentity {
     StringBuilder kept = new StringBuilder();
     boolean changed = false;
     for (String value : values) {
-      for (String pair : value.split(";")) {
-        String trimmed = pair.trim();
-        int equals = trimmed.indexOf('=');
-        String name = equals < 0 ? trimmed : trimmed.substring(0, equals);
-        if (trimmed.isEmpty() || gatewayCookies.contains(name)) {
+      CookiePairs pairs = new CookiePairs(value);
+      while (pairs.next()) {
+        if (isGatewayCookie(pairs)) {
           changed = true;
           continue;
         }
         if (!kept.isEmpty()) {
           kept.append("; ");
         }
-        kept.append(trimmed);
+        pairs.appendPair(kept);
       }
     }
     if (!changed && values.size() == 1) {
@@ -86,5 +84,14 @@ final class UpstreamIdentity {
     if (!kept.isEmpty()) {
       headers.set("cookie", kept.toString());
     }
+  }
+
+  private boolean isGatewayCookie(CookiePairs pair) {
+    for (String name : gatewayCookies) {
+      if (pair.nameIs(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

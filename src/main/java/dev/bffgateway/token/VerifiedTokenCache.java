@@ -1,7 +1,7 @@
 package dev.bffgateway.token;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import dev.bffgateway.ops.Metrics;
@@ -14,12 +14,15 @@ import java.util.Map;
  * Remembers verified tokens so the proxy hot path verifies each token once, not on every request. One per
  * event loop, so it needs no locks; bounded (least recently used goes first); keyed by the token's SHA-256 so
  * the heap holds no usable token; an entry lives no longer than its token. A miss costs one hash more than
- * verifying directly.
+ * verifying directly. A hit allocates nothing: the token's bytes and digest go through buffers the cache reuses.
  */
 public final class VerifiedTokenCache {
   private final int capacity;
   private final Clock clock;
   private final MessageDigest sha256;
+  private byte[] tokenBytes = new byte[1024];
+  private final byte[] digest = new byte[32];
+  private final ByteBuffer probe = ByteBuffer.wrap(digest);
   private final LinkedHashMap<ByteBuffer, VerifiedToken> entries;
   private final Metrics metrics;
   private TokenVerifier verifier;
@@ -57,21 +60,48 @@ public final class VerifiedTokenCache {
     if (capacity == 0 || token == null || token.length() > TokenVerifier.MAX_TOKEN_LENGTH) {
       return verified(token);
     }
-    ByteBuffer key = ByteBuffer.wrap(sha256.digest(token.getBytes(StandardCharsets.US_ASCII)));
-    VerifiedToken cached = entries.get(key);
+    if (!digestOf(token)) {
+      return verified(token);
+    }
+    VerifiedToken cached = entries.get(probe);
     if (cached != null) {
       if (clock.millis() / 1000 <= cached.expiresAt() + verifier.leewaySeconds()) {
         hits++;
         metrics.cacheHit();
         return cached;
       }
-      entries.remove(key);
+      entries.remove(probe);
     }
     misses++;
     metrics.cacheMiss();
     VerifiedToken verified = verified(token);
-    entries.put(key, verified);
+    entries.put(ByteBuffer.wrap(digest.clone()), verified);
     return verified;
+  }
+
+  /**
+   * Puts the token's SHA-256 in {@link #digest}; false for a token with a character outside ASCII, which no
+   * valid token has and which must not share a digest with the ASCII token it would be truncated to.
+   */
+  private boolean digestOf(String token) {
+    int length = token.length();
+    if (tokenBytes.length < length) {
+      tokenBytes = new byte[length];
+    }
+    for (int i = 0; i < length; i++) {
+      char c = token.charAt(i);
+      if (c >= 0x80) {
+        return false;
+      }
+      tokenBytes[i] = (byte) c;
+    }
+    sha256.update(tokenBytes, 0, length);
+    try {
+      sha256.digest(digest, 0, digest.length);
+    } catch (DigestException impossible) {
+      throw new IllegalStateException("a SHA-256 digest is 32 bytes", impossible);
+    }
+    return true;
   }
 
   private VerifiedToken verified(String token) throws TokenRejection {

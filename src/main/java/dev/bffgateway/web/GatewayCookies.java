@@ -106,19 +106,15 @@ public final class GatewayCookies {
   public static String read(HttpServerRequest request, String name) {
     String found = null;
     for (String header : request.headers().getAll("cookie")) {
-      for (String pair : header.split(";")) {
-        int equals = pair.indexOf('=');
-        if (equals <= 0 || !pair.substring(0, equals).trim().equals(name)) {
+      CookiePairs pairs = new CookiePairs(header);
+      while (pairs.next()) {
+        if (pairs.junk() || !pairs.nameIs(name)) {
           continue;
         }
         if (found != null) {
           return null;
         }
-        String value = pair.substring(equals + 1).trim();
-        if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-          value = value.substring(1, value.length() - 1);
-        }
-        found = value;
+        found = pairs.value();
       }
     }
     return found == null || found.isEmpty() ? null : found;

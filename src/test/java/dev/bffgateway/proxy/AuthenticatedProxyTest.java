@@ -117,6 +117,17 @@ class AuthenticatedProxyTest {
   }
 
   @Test
+  void aGatewayCookieIsReadAndStrippedAlikeHoweverItIsSpaced() {
+    CookieJar jar = signIn("alice", "wonderland");
+    MultiMap spaced = MultiMap.caseInsensitiveMultiMap().add("cookie", "theme=dark;; ss-tok = " + jar.get("ss-tok") + " ;lang=en");
+
+    assertEquals(200, call(HttpMethod.GET, "/api/orders", spaced).status(), "the token cookie authenticates");
+    MultiMap seen = upstream.last().headers();
+    assertEquals("Bearer " + jar.get("ss-tok"), seen.get("authorization"));
+    assertEquals("theme=dark; lang=en", seen.get("cookie"), "and does not reach the upstream");
+  }
+
+  @Test
   void requiredRoutesRefuseAnonymousCallersBeforeTheUpstream() {
     Http.Response anonymous = call(HttpMethod.GET, "/api/orders", MultiMap.caseInsensitiveMultiMap());
     assertEquals(401, anonymous.status());

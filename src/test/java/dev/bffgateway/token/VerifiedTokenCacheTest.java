@@ -72,6 +72,31 @@ class VerifiedTokenCacheTest {
   }
 
   @Test
+  void aTokenWithACharacterOutsideAsciiIsNeverTheCachedTokenItTruncatesTo() throws TokenRejection {
+    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock, Metrics.standalone());
+    String token = issuer.issue(USER).token();
+    cache.verify(token);
+    int last = token.length() - 1;
+    // Its low byte is the valid token's last character, and US-ASCII encoding would have made both '?' here.
+    String wide = token.substring(0, last) + (char) (0x100 | token.charAt(last));
+
+    assertThrows(TokenRejection.class, () -> cache.verify(wide));
+    assertEquals(0, cache.hits());
+    assertSame(cache.verify(token), cache.verify(token), "the valid token is still cached");
+    assertEquals(2, cache.hits());
+  }
+
+  @Test
+  void tokensLongerThanTheFirstBufferAreCachedToo() throws TokenRejection {
+    VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock, Metrics.standalone());
+    List<String> roles = java.util.Collections.nCopies(120, "a-role-with-a-long-name");
+    String token = issuer.issue(new Identity("7", "bob", "Bob", null, roles, List.of())).token();
+
+    assertSame(cache.verify(token), cache.verify(token));
+    assertEquals(1, cache.hits());
+  }
+
+  @Test
   void rejectionsAreNotCached() {
     VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 10, clock, Metrics.standalone());
     assertThrows(TokenRejection.class, () -> cache.verify("a.b.c"));
