@@ -120,6 +120,20 @@ class OidcSignInTest {
     return response;
   }
 
+  /** A browser that signed in at the OP as the given user and came back to "/". */
+  private CookieJar signedIn(String user) {
+    CookieJar browser = new CookieJar();
+    callback(browser, op.signIn(begin(browser, "/"), user, true));
+    return browser;
+  }
+
+  /** Only the access-token cookie of a browser: a request that cannot fall back to a refresh. */
+  private static CookieJar accessTokenOnly(CookieJar browser) {
+    CookieJar accessOnly = new CookieJar();
+    accessOnly.put("ss-tok", browser.get("ss-tok"));
+    return accessOnly;
+  }
+
   private long families() throws Exception {
     return TestGateway.count(dir, "SELECT COUNT(*) FROM families");
   }
@@ -245,18 +259,14 @@ class OidcSignInTest {
   @Test
   void backChannelLogoutWithASidEndsTheSignInsOfThatProviderSession(Vertx vertx) throws Exception {
     start(vertx, "tokens");
-    CookieJar laptop = new CookieJar();
-    callback(laptop, op.signIn(begin(laptop, "/"), "alice", true));
-    CookieJar phone = new CookieJar();
-    callback(phone, op.signIn(begin(phone, "/"), "alice", true));
-    CookieJar bob = new CookieJar();
-    callback(bob, op.signIn(begin(bob, "/"), "bob", true));
+    CookieJar laptop = signedIn("alice");
+    CookieJar phone = signedIn("alice");
+    CookieJar bob = signedIn("bob");
     assertEquals(200, http.get("/api/x", phone.headers()).status());
 
     // The OP's logout_token names the provider session of alice's last sign-in there: the phone's.
     assertEquals(200, op.backchannelLogout("alice-sub", null), "the gateway accepted the OP's logout_token");
-    CookieJar phoneAccessOnly = new CookieJar();
-    phoneAccessOnly.put("ss-tok", phone.get("ss-tok"));
+    CookieJar phoneAccessOnly = accessTokenOnly(phone);
     assertEquals(401, http.get("/api/x", phoneAccessOnly.headers()).status(), "the phone's access token is refused");
     assertEquals(401, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "and its refresh token");
     assertEquals(200, http.get("/api/x", laptop.headers()).status(), "the laptop signed in with another provider session");
@@ -275,16 +285,12 @@ class OidcSignInTest {
   @Test
   void backChannelLogoutWithOnlyASubEndsEveryDeviceOfTheUser(Vertx vertx) throws Exception {
     start(vertx, "tokens");
-    CookieJar laptop = new CookieJar();
-    callback(laptop, op.signIn(begin(laptop, "/"), "alice", true));
-    CookieJar phone = new CookieJar();
-    callback(phone, op.signIn(begin(phone, "/"), "alice", true));
-    CookieJar bob = new CookieJar();
-    callback(bob, op.signIn(begin(bob, "/"), "bob", true));
+    CookieJar laptop = signedIn("alice");
+    CookieJar phone = signedIn("alice");
+    CookieJar bob = signedIn("bob");
 
     assertEquals(200, op.backchannelLogout("alice-sub", "none"));
-    CookieJar laptopAccessOnly = new CookieJar();
-    laptopAccessOnly.put("ss-tok", laptop.get("ss-tok"));
+    CookieJar laptopAccessOnly = accessTokenOnly(laptop);
     assertEquals(401, http.get("/api/x", laptopAccessOnly.headers()).status(), "alice's access token is refused");
     assertEquals(401, http.send(HttpMethod.POST, "/access-token", phone.headers(), null).await().status(), "and her other device");
     assertEquals(200, http.get("/api/x", bob.headers()).status(), "bob is not affected");
@@ -295,16 +301,14 @@ class OidcSignInTest {
     // The OP's logout_token goes to a recorder first, so that the test can send it, and then replay it.
     RecordingUpstream recorder = RecordingUpstream.start(vertx).await();
     start(vertx, "tokens", new JsonObject().put("backchannelLogoutUri", recorder.url() + "/logout"), gateway -> { }, Clock.systemUTC());
-    CookieJar laptop = new CookieJar();
-    callback(laptop, op.signIn(begin(laptop, "/"), "alice", true));
+    CookieJar laptop = signedIn("alice");
     assertEquals(200, op.backchannelLogout("alice-sub", "none"));
     io.vertx.core.buffer.Buffer logoutToken = recorder.last().body();
     MultiMap form = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/x-www-form-urlencoded");
     assertEquals(200, http.send(HttpMethod.POST, "/auth/" + PROVIDER + "/backchannel-logout", form, logoutToken).await().status());
     assertEquals(401, http.send(HttpMethod.POST, "/access-token", laptop.headers(), null).await().status());
 
-    CookieJar phone = new CookieJar();
-    callback(phone, op.signIn(begin(phone, "/"), "alice", true));
+    CookieJar phone = signedIn("alice");
     Http.Response replayed = http.send(HttpMethod.POST, "/auth/" + PROVIDER + "/backchannel-logout", form, logoutToken).await();
     assertEquals(400, replayed.status(), "the same logout_token again, within its five minutes");
     assertEquals("logout_token was already used", Http.responseStatus(replayed).getString("message"));
@@ -317,8 +321,7 @@ class OidcSignInTest {
       providerOf(gateway).put("postLogoutRedirectUri", gatewayOrigin + "/");
       gatewayConfig = gateway;
     }, Clock.systemUTC());
-    CookieJar browser = new CookieJar();
-    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    CookieJar browser = signedIn("alice");
     assertEquals(200, http.get("/api/x", browser.headers()).status());
     // The logout lands on another instance (same SQLite file), which has not talked to the provider yet.
     JsonObject second = gatewayConfig.copy();
@@ -408,8 +411,7 @@ class OidcSignInTest {
   void relaysTheProvidersAccessTokenToAnUpstreamThatVerifiesItAndFailsClosedWithoutOne(Vertx vertx) throws Exception {
     RecordingUpstream[] verifying = new RecordingUpstream[1];
     start(vertx, "tokens", new JsonObject(), gateway -> relayRoute(verifying[0] = verifyingUpstream(vertx)).accept(gateway), Clock.systemUTC());
-    CookieJar browser = new CookieJar();
-    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    CookieJar browser = signedIn("alice");
 
     Http.Response relayed = http.get("/idp-api/me", browser.headers());
     assertEquals(200, relayed.status(), relayed.body().toString());
@@ -440,8 +442,7 @@ class OidcSignInTest {
     RecordingUpstream[] verifying = new RecordingUpstream[1];
     start(vertx, "session", new JsonObject().put("accessTokenTtl", 60),
       gateway -> relayRoute(verifying[0] = verifyingUpstream(vertx)).accept(gateway), clock);
-    CookieJar browser = new CookieJar();
-    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    CookieJar browser = signedIn("alice");
     assertEquals(200, http.get("/idp-api/me", browser.headers()).status());
     String first = verifying[0].last().headers().get("authorization");
     assertEquals(0, op.tokenCalls("refresh_token"), "a fresh token is relayed as it is");
@@ -481,8 +482,7 @@ class OidcSignInTest {
     MutableClock clock = MutableClock.atNow();
     RecordingUpstream[] verifying = new RecordingUpstream[1];
     start(vertx, "session", new JsonObject(), gateway -> relayRoute(verifying[0] = verifyingUpstream(vertx)).accept(gateway), clock);
-    CookieJar browser = new CookieJar();
-    callback(browser, op.signIn(begin(browser, "/"), "alice", true));
+    CookieJar browser = signedIn("alice");
     assertEquals(200, http.get("/idp-api/me", browser.headers()).status());
     String beforeConversion = verifying[0].last().headers().get("authorization");
 
