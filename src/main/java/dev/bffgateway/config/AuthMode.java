@@ -7,9 +7,5 @@ public enum AuthMode {
   /** The user's token is injected when there is a valid one; the request goes on without one otherwise. */
   OPTIONAL,
   /** 401 without a valid user: the upstream is never called. */
-  REQUIRED;
-
-  public String configName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
-  }
+  REQUIRED
 }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -107,15 +106,7 @@ public final class ConfigLoader {
   }
 
   private static SessionsConfig sessions(ObjectReader in, RefreshTokensConfig refreshTokens) {
-    String modeName = in.string("mode", "tokens");
-    SessionsConfig.Mode mode = switch (modeName) {
-      case "tokens" -> SessionsConfig.Mode.TOKENS;
-      case "session" -> SessionsConfig.Mode.SESSION;
-      default -> {
-        in.error("mode", "\"" + modeName + "\" is not one of tokens, session");
-        yield SessionsConfig.Mode.TOKENS;
-      }
-    };
+    SessionsConfig.Mode mode = in.choice("mode", SessionsConfig.Mode.TOKENS, SessionsConfig.Mode.values());
     long maxLifetime = in.number("maxLifetimeSeconds", refreshTokens.maxLifetimeSeconds(), 60, 3 * 365 * 86_400L);
     long idle = in.number("idleTimeoutSeconds", Math.min(30 * 60, maxLifetime), 60, 30 * 86_400L);
     if (maxLifetime < idle) {
@@ -158,17 +149,7 @@ public final class ConfigLoader {
     if (hsts > 0 && !in.has("tls")) {
       in.error("hstsMaxAgeSeconds", "needs server.tls: browsers ignore Strict-Transport-Security over plain http");
     }
-    String transportName = in.string("transport", "auto");
-    ServerConfig.Transport transport = switch (transportName) {
-      case "auto" -> ServerConfig.Transport.AUTO;
-      case "io_uring" -> ServerConfig.Transport.IO_URING;
-      case "epoll" -> ServerConfig.Transport.EPOLL;
-      case "nio" -> ServerConfig.Transport.NIO;
-      default -> {
-        in.error("transport", "\"" + transportName + "\" is not one of auto, io_uring, epoll, nio");
-        yield ServerConfig.Transport.AUTO;
-      }
-    };
+    ServerConfig.Transport transport = in.choice("transport", ServerConfig.Transport.AUTO, ServerConfig.Transport.values());
     in.rejectUnknownKeys();
     return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace,
       accessLog, maxConnections, hsts, transport);
@@ -247,16 +228,7 @@ public final class ConfigLoader {
   }
 
   private static StoreConfig store(ObjectReader in, Path dataDir) {
-    String typeName = in.string("type", "sqlite");
-    StoreConfig.Type type = switch (typeName) {
-      case "memory" -> StoreConfig.Type.MEMORY;
-      case "sqlite" -> StoreConfig.Type.SQLITE;
-      case "redis" -> StoreConfig.Type.REDIS;
-      default -> {
-        in.error("type", "\"" + typeName + "\" is not one of memory, sqlite, redis");
-        yield StoreConfig.Type.SQLITE;
-      }
-    };
+    StoreConfig.Type type = in.choice("type", StoreConfig.Type.SQLITE, StoreConfig.Type.values());
     ObjectReader sqlite = in.object("sqlite");
     Path sqlitePath = dataDir.resolve(sqlite.string("path", "bff-gateway.db"));
     sqlite.rejectUnknownKeys();
@@ -280,15 +252,7 @@ public final class ConfigLoader {
     String accessToken = cookieName(in, "accessToken", "ss-tok");
     String refreshToken = cookieName(in, "refreshToken", "ss-reftok");
     String session = cookieName(in, "session", "ss-id");
-    String secureName = in.string("secure", "always");
-    CookiesConfig.Secure secure = switch (secureName) {
-      case "always" -> CookiesConfig.Secure.ALWAYS;
-      case "auto" -> CookiesConfig.Secure.AUTO;
-      default -> {
-        in.error("secure", "\"" + secureName + "\" is not one of always, auto");
-        yield CookiesConfig.Secure.ALWAYS;
-      }
-    };
+    CookiesConfig.Secure secure = in.choice("secure", CookiesConfig.Secure.ALWAYS, CookiesConfig.Secure.values());
     String sameSite = in.string("sameSite", "Lax");
     if (!sameSite.equals("Lax") && !sameSite.equals("Strict")) {
       in.error("sameSite", "\"" + sameSite + "\" is not one of Lax, Strict");
@@ -314,15 +278,7 @@ public final class ConfigLoader {
   }
 
   private static CredentialsConfig credentials(ObjectReader in) {
-    String typeName = in.string("type", "users");
-    CredentialsConfig.Type type = switch (typeName) {
-      case "users" -> CredentialsConfig.Type.USERS;
-      case "http" -> CredentialsConfig.Type.HTTP;
-      default -> {
-        in.error("type", "\"" + typeName + "\" is not one of users, http");
-        yield CredentialsConfig.Type.USERS;
-      }
-    };
+    CredentialsConfig.Type type = in.choice("type", CredentialsConfig.Type.USERS, CredentialsConfig.Type.values());
     Path usersFile = Path.of(in.string("usersFile", "conf/users.json"));
     if (type == CredentialsConfig.Type.USERS && !(Files.isRegularFile(usersFile) && Files.isReadable(usersFile))) {
       in.error("usersFile", "\"" + usersFile + "\" is not a readable file");
@@ -498,7 +454,7 @@ public final class ConfigLoader {
     boolean stripPrefix = in.bool("stripPrefix", false);
     Set<HttpMethod> methods = methods(in);
     int timeoutMs = in.integer("timeoutMs", 30_000, 1, 3_600_000);
-    AuthMode auth = auth(in);
+    AuthMode auth = in.choice("auth", AuthMode.NONE, AuthMode.values());
     boolean websocket = in.bool("websocket", false);
     List<String> roles = orEmpty(in.strings("roles"));
     List<String> permissions = orEmpty(in.strings("permissions"));
@@ -638,18 +594,6 @@ public final class ConfigLoader {
       in.error("methods", "must not be empty (leave it out to allow every method)");
     }
     return Set.copyOf(methods);
-  }
-
-  private static AuthMode auth(ObjectReader in) {
-    String name = in.string("auth", AuthMode.NONE.configName());
-    for (AuthMode mode : EnumSet.allOf(AuthMode.class)) {
-      if (mode.configName().equals(name)) {
-        return mode;
-      }
-    }
-    List<String> allowed = EnumSet.allOf(AuthMode.class).stream().map(AuthMode::configName).toList();
-    in.error("auth", "\"" + name + "\" is not one of " + String.join(", ", allowed));
-    return AuthMode.NONE;
   }
 
   private static String firstLine(String message) {

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -62,6 +63,28 @@ public final class ObjectReader {
 
   public String string(String key, String fallback) {
     return read(key, fallback, "must be a string", value -> value instanceof String text ? text : null);
+  }
+
+  /**
+   * One of an enum's constants, written in the config as its name in lower case ({@code io_uring} for
+   * {@code IO_URING}); for any other string an error naming the choices, and the fallback.
+   */
+  @SafeVarargs
+  public final <E extends Enum<E>> E choice(String key, E fallback, E... choices) {
+    String name = string(key, configName(fallback));
+    List<String> names = new ArrayList<>(choices.length);
+    for (E choice : choices) {
+      if (configName(choice).equals(name)) {
+        return choice;
+      }
+      names.add(configName(choice));
+    }
+    error(key, "\"" + name + "\" is not one of " + String.join(", ", names));
+    return fallback;
+  }
+
+  private static String configName(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT);
   }
 
   /** A string that must be present and not blank; null (with an error recorded) otherwise. */
