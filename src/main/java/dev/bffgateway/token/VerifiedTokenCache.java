@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import dev.bffgateway.ops.Metrics;
 
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -91,11 +92,14 @@ public final class VerifiedTokenCache {
     for (int i = 0; i < length; i++) {
       char c = token.charAt(i);
       if (c >= 0x80) {
+        Arrays.fill(tokenBytes, 0, i, (byte) 0);
         return false;
       }
       tokenBytes[i] = (byte) c;
     }
     sha256.update(tokenBytes, 0, length);
+    // The buffer outlives the request: cleared, it keeps the promise that the heap holds no usable token.
+    Arrays.fill(tokenBytes, 0, length, (byte) 0);
     try {
       sha256.digest(digest, 0, digest.length);
     } catch (DigestException impossible) {
