@@ -72,7 +72,8 @@ final class Forwarder {
       || (length == null && request.version() == HttpVersion.HTTP_2 && !request.isEnded());
   }
 
-  void forward(HttpServerRequest request) {
+  /** @param normalizedPath the request's path as the front door normalised it for matching */
+  void forward(HttpServerRequest request, String normalizedPath) {
     boolean chunked = request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
     if (chunked && !onlyChunked(request.headers().getAll(HttpHeaders.TRANSFER_ENCODING))) {
       ErrorResponses.send(request.response(), 400, "The request's Transfer-Encoding is not supported");
@@ -86,7 +87,7 @@ final class Forwarder {
       .setHost(host)
       .setPort(port)
       .setSsl(tls)
-      .setURI(path.upstreamUri(PathNormalizer.normalize(request.path()), request.query()))
+      .setURI(path.upstreamUri(normalizedPath, request.query()))
       .setConnectTimeout(connectTimeoutMs)
       .setIdleTimeout(timeoutMs);
     long start = System.nanoTime();

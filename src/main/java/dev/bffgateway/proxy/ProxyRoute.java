@@ -52,7 +52,7 @@ public final class ProxyRoute implements Target.Handler {
     }
     if (route.auth() == AuthMode.NONE) {
       identity.anonymous(request);
-      forwarder.forward(request);
+      forwarder.forward(request, exchange.path());
       return;
     }
     whenReady(request, services.authenticator().authenticate(request), caller -> {
@@ -60,7 +60,7 @@ public final class ProxyRoute implements Target.Handler {
       if (caller.user() != null) {
         exchange.identify(caller.user().subject());
       }
-      authorize(request, caller);
+      authorize(request, exchange, caller);
     });
   }
 
@@ -82,7 +82,7 @@ public final class ProxyRoute implements Target.Handler {
     });
   }
 
-  private void authorize(HttpServerRequest request, Authenticated caller) {
+  private void authorize(HttpServerRequest request, Exchange exchange, Authenticated caller) {
     if (caller.user() == null && route.auth() == AuthMode.REQUIRED) {
       request.response().putHeader("www-authenticate", "Bearer");
       respond(request, 401, "Not Authenticated");
@@ -103,15 +103,15 @@ public final class ProxyRoute implements Target.Handler {
       return;
     }
     if (route.relaysProviderToken()) {
-      relayProviderToken(request, caller);
+      relayProviderToken(request, exchange, caller);
       return;
     }
     identity.apply(request, caller, caller.user() == null ? null : upstreamToken(caller));
-    forwarder.forward(request);
+    forwarder.forward(request, exchange.path());
   }
 
   /** The provider's access token of the caller's sign-in (its family, the token's sid), or a refusal: fail closed. */
-  private void relayProviderToken(HttpServerRequest request, Authenticated caller) {
+  private void relayProviderToken(HttpServerRequest request, Exchange exchange, Authenticated caller) {
     String familyId = caller.user().claims().getString("sid");
     if (familyId == null) {
       request.response().putHeader("www-authenticate", "Bearer");
@@ -120,7 +120,7 @@ public final class ProxyRoute implements Target.Handler {
     }
     whenReady(request, services.providerGrants().accessToken(familyId, services.oidcClients()), token -> {
       identity.apply(request, caller, token);
-      forwarder.forward(request);
+      forwarder.forward(request, exchange.path());
     });
   }
 

@@ -5,6 +5,7 @@ import dev.bffgateway.ops.Metrics;
 /** What the gateway learns about one request on its way through, for the access log and the route's meters. */
 public final class Exchange {
   final long startNanos = System.nanoTime();
+  String path;
   String routeId;
   Metrics.RouteMeters meters;
   String subject;
@@ -12,6 +13,11 @@ public final class Exchange {
   /** The user the request was made for, once known. */
   public void identify(String subject) {
     this.subject = subject;
+  }
+
+  /** The request's path as normalised once by the front door: what the routes matched, and what the upstream gets. */
+  public String path() {
+    return path;
   }
 
   public String routeId() {

@@ -46,6 +46,7 @@ public final class FrontDoor implements Handler<HttpServerRequest> {
       ErrorResponses.send(request.response(), 404, "No route matches " + path);
       return;
     }
+    exchange.path = path;
     exchange.routeId = target.id();
     exchange.meters = target.meters();
     target.handler().handle(request, exchange);
