@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 class BatchingConsoleAppenderTest {
   @Test
-  void writesEveryLineWholeAndInOrderWithinAFlushIntervalAndTheRestOnStop() throws Exception {
+  void writesEveryLineWholeAndInOrderWithinAFlushIntervalSleepsWhenIdleAndWritesTheRestOnStop() throws Exception {
     PrintStream stdout = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     LoggerContext context = new LoggerContext();
@@ -46,7 +46,20 @@ class BatchingConsoleAppenderTest {
       }
       assertEquals("{\"n\":0}\n", captured.toString(StandardCharsets.UTF_8), "written without waiting for more lines "+ context.getStatusManager().getCopyOfStatusList());
 
-      IntStream.range(1, 1000).forEach(n -> log.info("{\"n\":" + n + "}"));
+      // Nothing queued at the next tick: the writer sleeps until an event wakes it, not every 20 ms.
+      Thread writer = Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().equals("bff-log-writer-test")).findFirst().orElseThrow();
+      while (writer.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(Thread.State.WAITING, writer.getState(), "an idle writer waits without a deadline");
+      log.info("{\"n\":1}");
+      while (captured.size() == "{\"n\":0}\n".length() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals("{\"n\":0}\n{\"n\":1}\n", captured.toString(StandardCharsets.UTF_8), "the next line wakes it");
+
+      IntStream.range(2, 1000).forEach(n -> log.info("{\"n\":" + n + "}"));
       appender.stop();
       List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
       assertEquals(IntStream.range(0, 1000).mapToObj(n -> "{\"n\":" + n + "}").toList(), lines, "every line, once, in order, on stop");
