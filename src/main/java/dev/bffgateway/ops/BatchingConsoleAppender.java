@@ -16,11 +16,10 @@ import java.util.concurrent.locks.LockSupport;
  * A Logback appender to standard output for one line per request: the logging thread (an event loop) only queues
  * the event; a writer thread wakes every {@code flushMillis} and writes everything queued in one write. When a
  * tick finds nothing queued, the writer sleeps until the next event wakes it, so an idle gateway does not wake
- * up a hundred times a second. Logback's
- * AsyncAppender woke its worker for nearly every event, and the worker wrote each line with its own system call:
- * on the gateway's core that cost about a third of the proxy's throughput. A full queue drops the event, as
- * AsyncAppender with {@code neverBlock} did: a request is never held up by its log line. Stopping the appender
- * (Logback's context stop at shutdown) writes what is still queued.
+ * up a hundred times a second. Logback's AsyncAppender woke its worker for nearly every event, and the worker
+ * wrote each line with its own system call: on the gateway's core that cost about a third of the proxy's
+ * throughput. A full queue drops the event, as AsyncAppender with {@code neverBlock} did: a request is never held
+ * up by its log line. Stopping the appender (Logback's context stop at shutdown) writes what is still queued.
  */
 public final class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   private Encoder<ILoggingEvent> encoder;
