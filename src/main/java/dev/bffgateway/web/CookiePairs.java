@@ -32,8 +32,8 @@ public final class CookiePairs {
       if (pairStart == pairEnd) {
         continue;
       }
-      int equals = header.indexOf('=', pairStart);
-      junk = equals < 0 || equals >= pairEnd || trimEnd(pairStart, equals) == pairStart;
+      int equals = equalsSign(pairStart, pairEnd);
+      junk = equals < 0 || trimEnd(pairStart, equals) == pairStart;
       nameEnd = junk ? pairEnd : trimEnd(pairStart, equals);
       valueStart = junk ? pairEnd : skipSpaces(equals + 1, pairEnd);
       return true;
@@ -64,6 +64,19 @@ public final class CookiePairs {
   /** Appends the whole pair, trimmed, as it was sent. */
   public StringBuilder appendPair(StringBuilder out) {
     return out.append(header, pairStart, pairEnd);
+  }
+
+  /**
+   * The first {@code =} within the pair, or -1. Searching only the pair keeps a walk linear: from the pair on to the
+   * end of the header, a header of many pairs without {@code =} cost time in the square of its length.
+   */
+  private int equalsSign(int from, int end) {
+    for (int i = from; i < end; i++) {
+      if (header.charAt(i) == '=') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private int skipSpaces(int from, int end) {
