@@ -1,5 +1,6 @@
 package dev.bffgateway;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -20,7 +21,12 @@ final class FlushBatching {
 
   static void install(HttpConnection connection) {
     if (connection instanceof ConnectionBase base) {
-      base.channel().pipeline().addFirst(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+      base.channel().pipeline().addFirst(newHandler());
     }
+  }
+
+  /** The handler for one connection: pipelines of the gateway's own (the upstream pools') put it first too. */
+  static ChannelHandler newHandler() {
+    return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
   }
 }

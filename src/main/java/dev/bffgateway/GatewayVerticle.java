@@ -24,6 +24,7 @@ import dev.bffgateway.ops.MetricsEndpoint;
 import dev.bffgateway.web.Target;
 import dev.bffgateway.proxy.ProxyRoute;
 import dev.bffgateway.proxy.RouteTable;
+import dev.bffgateway.proxy.UpstreamPools;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.FrontDoor;
 import dev.bffgateway.web.GatewayCookies;
@@ -39,6 +40,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
@@ -55,7 +57,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * One event loop's share of the gateway: its own pooled upstream client and route table, and its instance of
+ * One event loop's share of the gateway: its own upstream connections (pooled), route table and instance of
  * the shared listening socket. Everything it uses was built from the configuration before the first request.
  */
 final class GatewayVerticle extends VerticleBase {
@@ -66,6 +68,7 @@ final class GatewayVerticle extends VerticleBase {
   private final IntConsumer onListening;
   private final AtomicInteger openConnections;
   private HttpClient client;
+  private UpstreamPools pools;
   private HttpServer server;
   /** Everything that answers requests, built from one configuration; replaced whole by {@link #reload}. */
   private Handler<HttpServerRequest> frontDoor;
@@ -85,6 +88,8 @@ final class GatewayVerticle extends VerticleBase {
       .with(new PoolOptions().setHttp1MaxSize(initial.proxy().poolSize()))
       .withConnectHandler(FlushBatching::install)
       .build();
+    pools = new UpstreamPools((ContextInternal) context, initial.proxy().poolSize(), initial.proxy().connectTimeoutMs(),
+      FlushBatching::newHandler);
     frontDoor = frontDoor(initial, initialComponents);
 
     ServerConfig listener = initial.server();
@@ -137,12 +142,17 @@ final class GatewayVerticle extends VerticleBase {
     connection.closeHandler(closed -> openConnections.decrementAndGet());
   }
 
-  /** Stops accepting, lets in-flight requests finish for up to the grace period, then closes the upstream pool. */
+  /** Stops accepting, lets in-flight requests finish for up to the grace period, then closes the upstream pools. */
   @Override
   public Future<?> stop() {
     Future<Void> drained = server == null ? Future.succeededFuture()
       : server.shutdown(initial.server().shutdownGraceSeconds(), TimeUnit.SECONDS);
-    return drained.eventually(() -> client == null ? Future.succeededFuture() : client.close());
+    return drained.eventually(() -> {
+      if (pools != null) {
+        pools.close();
+      }
+      return client == null ? Future.succeededFuture() : client.close();
+    });
   }
 
   private Handler<HttpServerRequest> frontDoor(GatewayConfig config, Components components) {
@@ -167,7 +177,7 @@ final class GatewayVerticle extends VerticleBase {
     RouteTable.Builder<Target> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
       Metrics.RouteMeters meters = components.metrics().route(route.id());
-      targets.put(route.path(), new Target(route.id(), meters, new ProxyRoute(route, config.proxy(), client, services, meters)));
+      targets.put(route.path(), new Target(route.id(), meters, new ProxyRoute(route, config.proxy(), client, pools, services, meters)));
     }
     Target gateway = Target.gateway(endpoints::handle);
     for (String reserved : ReservedPaths.ALL) {

@@ -4,8 +4,21 @@ import dev.bffgateway.config.ProxyConfig;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.ops.Metrics;
+import io.netty.channel.Channel;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderResultProvider;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -15,26 +28,32 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.impl.headers.HeadersAdaptor;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.streams.Pipe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Streams a route's requests to its upstream on the event loop's pooled client, and the responses back: bodies
- * are piped with back-pressure both ways, never buffered, and the header rules are applied while copying. Written
- * directly on Vert.x's HTTP client rather than vertx-http-proxy's HttpProxy, which copied every header map twice,
- * parsed and reformatted dates and cache headers, and built a chain of futures per request: about a third of the
- * gateway's time per request.
+ * Streams a route's requests to its upstream over the event loop's pooled connections, and the responses back:
+ * bodies are streamed with back-pressure both ways, never buffered, and the header rules are applied while
+ * copying. A plain-http upstream is reached over {@link UpstreamPools}, Netty's HTTP codec without Vert.x's
+ * client on top ({@link PooledExchange}); an https upstream, and a WebSocket upgrade, over Vert.x's HTTP client. Neither goes
+ * through vertx-http-proxy's HttpProxy, which copied every header map twice, parsed and reformatted dates and cache
+ * headers, and built a chain of futures per request: about a third of the gateway's time per request.
  * <p>The route's timeout bounds both the wait for the response to start and any silence while it streams, so a
  * slow upstream becomes a 504 while a long download that keeps moving is never cut. An upstream that refuses or
  * resets the connection is a 502.
  */
 final class Forwarder {
   private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+  private static final String UNRELAYABLE = "The upstream's response cannot be relayed";
 
   private final String routeId;
   private final HttpClient client;
@@ -47,8 +66,11 @@ final class Forwarder {
   private final UpstreamPath path;
   private final UpstreamHeaders headers;
   private final Metrics.RouteMeters meters;
+  /** The plain-http upstream's pool; null for an https upstream. */
+  private final UpstreamPools.Pool pool;
+  private final String hostHeader;
 
-  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, boolean corsByGateway, Metrics.RouteMeters meters) {
+  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, UpstreamPools pools, boolean corsByGateway, Metrics.RouteMeters meters) {
     this.routeId = route.id();
     this.client = client;
     this.host = route.upstream().host();
@@ -60,6 +82,9 @@ final class Forwarder {
     this.path = new UpstreamPath(route);
     this.headers = new UpstreamHeaders(route, corsByGateway);
     this.meters = meters;
+    this.pool = tls ? null : pools.pool(host, port);
+    String authority = host.indexOf(':') >= 0 ? '[' + host + ']' : host;
+    this.hostHeader = port == 80 ? authority : authority + ':' + port;
   }
 
   /**
@@ -80,6 +105,10 @@ final class Forwarder {
       return;
     }
     boolean upgrade = websocket && request.canUpgradeToWebSocket();
+    if (pool != null && !upgrade) {
+      sendPooled(request, normalizedPath, chunked);
+      return;
+    }
     // pipe() pauses the request until the upstream request exists to take its body.
     Pipe<Buffer> body = carriesBody(request) ? request.pipe().endOnFailure(false) : null;
     RequestOptions options = new RequestOptions()
@@ -128,37 +157,275 @@ final class Forwarder {
 
   private void relay(HttpServerRequest request, HttpClientRequest upstream, HttpClientResponse answer) {
     HttpServerResponse response = request.response();
-    List<String> encodings = answer.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
-    if (!encodings.isEmpty() && !onlyChunked(encodings)) {
+    if (!relayable(answer.headers())) {
       upstream.reset();
-      ErrorResponses.send(response, 502, "The upstream's response cannot be relayed");
+      ErrorResponses.send(response, 502, UNRELAYABLE);
       return;
     }
-    response.setStatusCode(answer.statusCode());
-    // A custom reason phrase is relayed; the standard one comes with the status code, without building a status.
-    String reason = answer.statusMessage();
-    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(answer.statusCode()).reasonPhrase())) {
-      response.setStatusMessage(reason);
-    }
-    headers.toClient(answer.headers(), response.headers());
-    if (answer.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-      if (request.version() == HttpVersion.HTTP_1_0) {
-        // Without chunked encoding, a HTTP/1.0 client learns the length only from a buffered body.
-        answer.body().onComplete(read -> {
-          if (read.succeeded()) {
-            response.end(read.result());
-          } else {
-            response.reset();
-          }
-        });
-        return;
-      }
-      response.setChunked(true);
+    if (relayHead(request, answer.statusCode(), answer.statusMessage(), answer.headers())) {
+      answer.body().onComplete(read -> {
+        if (read.succeeded()) {
+          response.end(read.result());
+        } else {
+          response.reset();
+        }
+      });
+      return;
     }
     answer.pipe().endOnFailure(false).to(response).onFailure(failure -> {
       upstream.reset();
       response.reset();
     });
+  }
+
+  /** Whether the response's body can be relayed: only chunked, of the transfer codings (see {@link #onlyChunked}). */
+  private static boolean relayable(MultiMap answer) {
+    List<String> encodings = answer.getAll(HttpHeaders.TRANSFER_ENCODING);
+    return encodings.isEmpty() || onlyChunked(encodings);
+  }
+
+  /**
+   * Relays the upstream's status and headers to the client's response.
+   * @return whether the body must be held and sent whole: a HTTP/1.0 client learns the length of a body without
+   *     Content-Length only that way, having no chunked encoding
+   */
+  private boolean relayHead(HttpServerRequest request, int status, String reason, MultiMap answer) {
+    HttpServerResponse response = request.response();
+    response.setStatusCode(status);
+    // A custom reason phrase is relayed; the standard one comes with the status code, without building a status.
+    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+      response.setStatusMessage(reason);
+    }
+    headers.toClient(answer, response.headers());
+    if (answer.contains(HttpHeaders.CONTENT_LENGTH)) {
+      return false;
+    }
+    if (request.version() == HttpVersion.HTTP_1_0) {
+      return true;
+    }
+    response.setChunked(true);
+    return false;
+  }
+
+  /** Sends the request over a pooled connection of the plain-http upstream; the {@link PooledExchange} does the rest. */
+  private void sendPooled(HttpServerRequest request, String normalizedPath, boolean chunked) {
+    boolean body = carriesBody(request);
+    if (body) {
+      // Held until the upstream connection can take it.
+      request.pause();
+    }
+    long start = System.nanoTime();
+    HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+    headers.toUpstream(request, out);
+    out.set(HttpHeaders.HOST, hostHeader);
+    if (chunked) {
+      out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    DefaultHttpRequest head = new DefaultHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+      io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()), path.upstreamUri(normalizedPath, request.query()), out);
+    pool.acquire(connectTimeoutMs).onComplete(acquired -> {
+      if (acquired.failed()) {
+        if (body) {
+          dropBody(request);
+        }
+        failed(request, null, acquired.cause());
+      } else {
+        new PooledExchange(request, acquired.result(), start).send(head, body);
+      }
+    });
+  }
+
+  /** Lets the rest of the client's body be read and dropped, so its connection can carry the next request. */
+  private static void dropBody(HttpServerRequest request) {
+    request.handler(null).endHandler(null).resume();
+  }
+
+  /**
+   * One exchange over a pooled upstream connection that carries nothing else meanwhile. The route's timeout bounds
+   * the wait for the response to start and any silence while either body streams. The connection goes back to
+   * the pool only when both messages were complete and the upstream kept it alive; otherwise it is closed.
+   */
+  final class PooledExchange {
+    private final HttpServerRequest request;
+    private final HttpServerResponse response;
+    private final UpstreamConnection connection;
+    private final Channel channel;
+    private final long start;
+    private long lastActivity;
+    private ScheduledFuture<?> timer;
+    /** The upstream's response head was relayed to the client. */
+    private boolean answered;
+    /** Skipping a 1xx response: the client gets the final one only. */
+    private boolean informational;
+    private boolean requestSent;
+    private boolean keepAlive;
+    /** A HTTP/1.0 client's body, held until its length is known; null otherwise. */
+    private Buffer held;
+    /** The exchange ended: finished, failed, timed out or abandoned. */
+    private boolean over;
+
+    private PooledExchange(HttpServerRequest request, UpstreamConnection connection, long start) {
+      this.request = request;
+      this.response = request.response();
+      this.connection = connection;
+      this.channel = connection.channel();
+      this.start = start;
+    }
+
+    private void send(DefaultHttpRequest head, boolean body) {
+      lastActivity = System.nanoTime();
+      timer = channel.eventLoop().schedule(this::checkTimeout, timeoutMs, TimeUnit.MILLISECONDS);
+      connection.carry(this);
+      // The client went away: end the upstream exchange too, rather than finish it for nobody.
+      response.exceptionHandler(gone -> end(false));
+      channel.write(head);
+      if (!body) {
+        requestSent = true;
+        channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        return;
+      }
+      request.handler(chunk -> {
+        lastActivity = System.nanoTime();
+        channel.writeAndFlush(new DefaultHttpContent(((BufferInternal) chunk).getByteBuf()));
+        if (!channel.isWritable()) {
+          request.pause();
+        }
+      });
+      request.exceptionHandler(broken -> end(false));
+      request.endHandler(ended -> {
+        if (!over) {
+          requestSent = true;
+          channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+      });
+      request.resume();
+    }
+
+    void upstreamWritable() {
+      if (!over && !requestSent) {
+        request.resume();
+      }
+    }
+
+    void upstreamRead(Object message) {
+      if (over || (message instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure())) {
+        ReferenceCountUtil.release(message);
+        if (!over) {
+          upstreamFailed(new IllegalStateException("The upstream's response could not be decoded"));
+          channel.close();
+        }
+        return;
+      }
+      lastActivity = System.nanoTime();
+      if (message instanceof HttpResponse head) {
+        informational = head.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        if (!informational) {
+          relayHead(head);
+        }
+      }
+      if (message instanceof HttpContent content) {
+        relayContent(content);
+      }
+    }
+
+    private void relayHead(HttpResponse head) {
+      meters.upstreamAnswered(System.nanoTime() - start);
+      MultiMap answer = new HeadersAdaptor(head.headers());
+      if (!relayable(answer)) {
+        end(false);
+        ErrorResponses.send(response, 502, UNRELAYABLE);
+        return;
+      }
+      answered = true;
+      keepAlive = HttpUtil.isKeepAlive(head);
+      if (Forwarder.this.relayHead(request, head.status().code(), head.status().reasonPhrase(), answer)) {
+        held = Buffer.buffer();
+      }
+    }
+
+    private void relayContent(HttpContent content) {
+      boolean last = content instanceof LastHttpContent;
+      if (informational || over) {
+        content.release();
+        informational &= !last;
+        return;
+      }
+      if (content.content().isReadable()) {
+        // Copied out of the connection's pooled buffer, which is released.
+        Buffer chunk = BufferInternal.safeBuffer(content.content());
+        if (held != null) {
+          held.appendBuffer(chunk);
+        } else {
+          response.write(chunk);
+        }
+      } else {
+        content.release();
+      }
+      if (last) {
+        if (held != null) {
+          response.end(held);
+        } else {
+          response.end();
+        }
+        end(keepAlive && requestSent);
+      } else if (response.writeQueueFull()) {
+        channel.config().setAutoRead(false);
+        response.drainHandler(drained -> channel.config().setAutoRead(true));
+      }
+    }
+
+    /** The connection failed or closed under the exchange. */
+    void upstreamFailed(Throwable cause) {
+      if (over) {
+        return;
+      }
+      over = true;
+      timer.cancel(false);
+      if (!requestSent) {
+        dropBody(request);
+      }
+      if (answered) {
+        response.reset();
+      } else {
+        failed(request, null, cause);
+      }
+    }
+
+    /** The route's timeout, checked against the last sign of life of either message. */
+    private void checkTimeout() {
+      if (over) {
+        return;
+      }
+      long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivity);
+      if (silentMs < timeoutMs) {
+        timer = channel.eventLoop().schedule(this::checkTimeout, timeoutMs - silentMs, TimeUnit.MILLISECONDS);
+        return;
+      }
+      boolean wasAnswered = answered;
+      end(false);
+      if (wasAnswered) {
+        response.reset();
+      } else {
+        failed(request, null, new TimeoutException("The upstream did not answer within " + timeoutMs + " ms"));
+      }
+    }
+
+    /**
+     * Ends the exchange once, handing the connection back to its pool or closing it. The rest of a request body
+     * the upstream did not wait for is dropped.
+     */
+    private void end(boolean reusable) {
+      if (over) {
+        return;
+      }
+      over = true;
+      timer.cancel(false);
+      if (!requestSent) {
+        dropBody(request);
+      }
+      channel.config().setAutoRead(true);
+      connection.finish(reusable);
+    }
   }
 
   /** Hands the client's connection to the upstream once the upstream accepted the upgrade; raw bytes from then on. */

@@ -35,12 +35,13 @@ public final class ProxyRoute implements Target.Handler {
   private final RouteServices services;
   private final UpstreamIdentity identity;
 
-  public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client, RouteServices services, Metrics.RouteMeters meters) {
+  public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamPools pools, RouteServices services,
+                    Metrics.RouteMeters meters) {
     this.route = route;
     this.services = services;
     this.identity = new UpstreamIdentity(route, services.cookies());
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-    this.forwarder = new Forwarder(route, proxyConfig, client, services.cors().enabled(), meters);
+    this.forwarder = new Forwarder(route, proxyConfig, client, pools, services.cors().enabled(), meters);
   }
 
   @Override
