@@ -2,6 +2,7 @@ package dev.bffgateway.proxy;
 
 import dev.bffgateway.Gateway;
 import dev.bffgateway.support.Http;
+import dev.bffgateway.support.RawHttp;
 import dev.bffgateway.support.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,6 +12,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,15 +20,18 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static dev.bffgateway.support.Http.responseStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The keep-alive pools toward plain-http upstreams: reuse, the size limit, waiting, and what is never reused. */
@@ -52,14 +57,28 @@ class UpstreamPoolsTest {
       .requestHandler(this::answer)
       .listen(0, "127.0.0.1").await();
     String url = "http://127.0.0.1:" + upstream.actualPort();
+    // Answers each request with the canned response its path names, byte for byte.
+    NetServer canned = vertx.createNetServer().connectHandler(socket -> socket.handler(request -> {
+      String line = request.toString(StandardCharsets.ISO_8859_1);
+      String path = line.substring(line.indexOf(' ') + 1, line.indexOf(' ', line.indexOf(' ') + 1));
+      socket.write(CANNED.get(path));
+    })).listen(0, "127.0.0.1").await();
     JsonArray routes = new JsonArray()
       .add(TestGateway.route("api", "/api", url))
-      .add(TestGateway.route("hold", "/hold", url).put("timeoutMs", 10_000));
+      .add(TestGateway.route("hold", "/hold", url).put("timeoutMs", 10_000))
+      .add(TestGateway.route("canned", "/canned", "http://127.0.0.1:" + canned.actualPort()));
     JsonObject config = TestGateway.config(dataDir, routes)
       .put("proxy", new JsonObject().put("poolSize", 2).put("connectTimeoutMs", 300));
     Gateway gateway = TestGateway.start(vertx, config).await();
     http = new Http(vertx.createHttpClient(), gateway.port());
   }
+
+  private static final Map<String, String> CANNED = Map.of(
+    "/canned/continue", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal",
+    "/canned/reason", "HTTP/1.1 299 Fine Thanks\r\nContent-Length: 2\r\n\r\nok",
+    "/canned/gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxxxx",
+    "/canned/chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n",
+    "/canned/cut", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part of it");
 
   private void answer(HttpServerRequest request) {
     switch (request.path()) {
@@ -133,6 +152,45 @@ class UpstreamPoolsTest {
     assertEquals("got 3", next.body().toString());
     waitUntil(() -> open.get() == 1);
     assertTrue(connections.get() >= 2, "the connection that answered early was reused");
+  }
+
+  @Test
+  void anInformationalResponseIsSkippedAndTheFinalOneRelayed() {
+    Http.Response response = http.get("/canned/continue");
+    assertEquals(200, response.status());
+    assertEquals("final", response.body().toString());
+  }
+
+  @Test
+  void aCustomReasonPhraseIsRelayed() throws Exception {
+    String response = RawHttp.exchange(http.port(), "GET /canned/reason HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+    assertTrue(response.startsWith("HTTP/1.1 299 Fine Thanks\r\n"), response);
+    assertTrue(response.endsWith("\r\n\r\nok"), response);
+  }
+
+  @Test
+  void aTransferCodingOtherThanChunkedIs502() {
+    Http.Response response = http.get("/canned/gzip");
+    assertEquals(502, response.status());
+    assertEquals("The upstream's response cannot be relayed", responseStatus(response).getString("message"));
+  }
+
+  @Test
+  void aHttp10ClientGetsAChunkedBodyWholeWithItsLength() throws Exception {
+    String response = RawHttp.exchange(http.port(), "GET /canned/chunked HTTP/1.0\r\nHost: gw\r\n\r\n");
+    assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("\r\ncontent-length: 7\r\n"), response);
+    assertFalse(response.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding"), response);
+    assertTrue(response.endsWith("\r\n\r\nabcdefg"), response);
+    Http.Response chunked = http.get("/canned/chunked");
+    assertEquals("abcdefg", chunked.body().toString());
+  }
+
+  @Test
+  void anUpstreamThatClosesMidBodyEndsTheClientsResponseIncomplete() throws Exception {
+    String response = RawHttp.exchange(http.port(), "GET /canned/cut HTTP/1.1\r\nHost: gw\r\n\r\n");
+    assertEquals(200, RawHttp.status(response));
+    assertTrue(response.endsWith("only part of it"), response);
+    assertEquals(200, http.get("/api/x").status(), "the next request gets a connection of its own");
   }
 
   private void waitUntil(BooleanSupplier condition) {
