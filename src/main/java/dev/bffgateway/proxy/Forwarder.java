@@ -44,9 +44,10 @@ import java.util.concurrent.TimeoutException;
  * Streams a route's requests to its upstream over the event loop's pooled connections, and the responses back:
  * bodies are streamed with back-pressure both ways, never buffered, and the header rules are applied while
  * copying. A plain-http upstream is reached over {@link UpstreamPools}, Netty's HTTP codec without Vert.x's
- * client on top ({@link PooledExchange}); an https upstream, and a WebSocket upgrade, over Vert.x's HTTP client. Neither goes
- * through vertx-http-proxy's HttpProxy, which copied every header map twice, parsed and reformatted dates and cache
- * headers, and built a chain of futures per request: about a third of the gateway's time per request.
+ * client on top ({@link PooledExchange}); an https upstream, and a WebSocket upgrade, over Vert.x's HTTP client.
+ * Neither goes through vertx-http-proxy's HttpProxy, which copied every header map twice, parsed and reformatted
+ * dates and cache headers, and built a chain of futures per request: about a third of the gateway's time per
+ * request.
  * <p>The route's timeout bounds both the wait for the response to start and any silence while it streams, so a
  * slow upstream becomes a 504 while a long download that keeps moving is never cut. An upstream that refuses or
  * resets the connection is a 502.
@@ -70,7 +71,8 @@ final class Forwarder {
   private final UpstreamPools.Pool pool;
   private final String hostHeader;
 
-  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, UpstreamPools pools, boolean corsByGateway, Metrics.RouteMeters meters) {
+  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, UpstreamPools pools, boolean corsByGateway,
+            Metrics.RouteMeters meters) {
     this.routeId = route.id();
     this.client = client;
     this.host = route.upstream().host();
@@ -222,7 +224,8 @@ final class Forwarder {
       out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     DefaultHttpRequest head = new DefaultHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-      io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()), path.upstreamUri(normalizedPath, request.query()), out);
+      io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()),
+      path.upstreamUri(normalizedPath, request.query()), out);
     pool.acquire(connectTimeoutMs).onComplete(acquired -> {
       if (acquired.failed()) {
         if (body) {

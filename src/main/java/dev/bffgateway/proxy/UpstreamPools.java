@@ -47,7 +47,8 @@ public final class UpstreamPools {
    *                         wait less for one (see {@link Pool#acquire})
    * @param flushBatching    a new flush-batching handler for each connection (see FlushBatching)
    */
-  public UpstreamPools(ContextInternal context, int maxPerUpstream, long connectTimeoutMs, Supplier<ChannelHandler> flushBatching) {
+  public UpstreamPools(ContextInternal context, int maxPerUpstream, long connectTimeoutMs,
+                       Supplier<ChannelHandler> flushBatching) {
     this.context = context;
     this.maxPerUpstream = maxPerUpstream;
     this.keepAliveMs = TimeUnit.SECONDS.toMillis(HttpClientOptions.DEFAULT_KEEP_ALIVE_TIMEOUT);
@@ -93,6 +94,8 @@ public final class UpstreamPools {
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     /** Connections open or being opened. */
     private int open;
+    /** Connections being opened. */
+    private int connecting;
 
     private Pool(String host, int port) {
       this.host = host;
@@ -116,12 +119,11 @@ public final class UpstreamPools {
       waiting.addLast(waiter);
       waiter.timer = context.nettyEventLoop().schedule(() -> {
         if (waiting.remove(waiter)) {
-          waiter.promise.fail(new TimeoutException("No connection to " + host + ':' + port + " within " + timeoutMs + " ms"));
+          waiter.promise.fail(new TimeoutException(
+            "No connection to " + host + ':' + port + " within " + timeoutMs + " ms"));
         }
       }, timeoutMs, TimeUnit.MILLISECONDS);
-      if (open < maxPerUpstream) {
-        connect();
-      }
+      connectForWaiters();
       return waiter.promise.future();
     }
 
@@ -144,7 +146,9 @@ public final class UpstreamPools {
     /** Opens a connection for the first waiter; a failure is that waiter's. */
     private void connect() {
       open++;
+      connecting++;
       bootstrap.connect(host, port).addListener((ChannelFuture connected) -> {
+        connecting--;
         if (!connected.isSuccess()) {
           open--;
           Waiter first = waiting.pollFirst();
@@ -171,7 +175,7 @@ public final class UpstreamPools {
 
     /** Each waiter gets a connection attempt of its own while the pool has room. */
     private void connectForWaiters() {
-      if (!waiting.isEmpty() && open < maxPerUpstream) {
+      if (waiting.size() > connecting && open < maxPerUpstream) {
         connect();
       }
     }
