@@ -379,18 +379,8 @@ final class Forwarder {
 
     /** The connection failed or closed under the exchange. */
     void upstreamFailed(Throwable cause) {
-      if (over) {
-        return;
-      }
-      over = true;
-      timer.cancel(false);
-      if (!requestSent) {
-        dropBody(request);
-      }
-      if (answered) {
-        response.reset();
-      } else {
-        failed(request, null, cause);
+      if (stop()) {
+        answerFailure(cause);
       }
     }
 
@@ -404,30 +394,41 @@ final class Forwarder {
         timer = channel.eventLoop().schedule(this::checkTimeout, timeoutMs - silentMs, TimeUnit.MILLISECONDS);
         return;
       }
-      boolean wasAnswered = answered;
       end(false);
-      if (wasAnswered) {
-        response.reset();
-      } else {
-        failed(request, null, new TimeoutException("The upstream did not answer within " + timeoutMs + " ms"));
+      answerFailure(new TimeoutException("The upstream did not answer within " + timeoutMs + " ms"));
+    }
+
+    /** Ends the exchange once, handing the connection back to its pool or closing it. */
+    private void end(boolean reusable) {
+      if (stop()) {
+        channel.config().setAutoRead(true);
+        connection.finish(reusable);
       }
     }
 
     /**
-     * Ends the exchange once, handing the connection back to its pool or closing it. The rest of a request body
-     * the upstream did not wait for is dropped.
+     * Marks the exchange over, once: its timer stops, and the rest of a request body the upstream did not wait
+     * for is dropped. Returns false when it was over already.
      */
-    private void end(boolean reusable) {
+    private boolean stop() {
       if (over) {
-        return;
+        return false;
       }
       over = true;
       timer.cancel(false);
       if (!requestSent) {
         dropBody(request);
       }
-      channel.config().setAutoRead(true);
-      connection.finish(reusable);
+      return true;
+    }
+
+    /** A client whose response has started loses its connection; any other gets 502 or 504. */
+    private void answerFailure(Throwable cause) {
+      if (answered) {
+        response.reset();
+      } else {
+        failed(request, null, cause);
+      }
     }
   }
 
