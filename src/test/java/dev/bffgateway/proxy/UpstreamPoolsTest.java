@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
@@ -62,10 +63,14 @@ class UpstreamPoolsTest {
       String line = request.toString(StandardCharsets.ISO_8859_1);
       String path = line.substring(line.indexOf(' ') + 1, line.indexOf(' ', line.indexOf(' ') + 1));
       socket.write(CANNED.get(path));
+      if (path.equals("/canned/cut")) {
+        socket.close();
+      }
     })).listen(0, "127.0.0.1").await();
     JsonArray routes = new JsonArray()
       .add(TestGateway.route("api", "/api", url))
       .add(TestGateway.route("hold", "/hold", url).put("timeoutMs", 10_000))
+      .add(TestGateway.route("timed", "/timed", url).put("timeoutMs", 300))
       .add(TestGateway.route("canned", "/canned", "http://127.0.0.1:" + canned.actualPort()));
     JsonObject config = TestGateway.config(dataDir, routes)
       .put("proxy", new JsonObject().put("poolSize", 2).put("connectTimeoutMs", 300));
@@ -86,8 +91,20 @@ class UpstreamPoolsTest {
       case "/api/later" -> vertx.setTimer(50, t -> request.response().end("later"));
       case "/api/close" -> request.response().putHeader("connection", "close").end("closing");
       case "/api/early" -> request.response().setStatusCode(413).end("too large"); // before reading the body
+      case "/timed/stall" -> request.response().setChunked(true).write("part"); // then silence
+      case "/timed/trickle" -> trickle(request.response().setChunked(true), 8);
       default -> request.body().onSuccess(body -> request.response().end("got " + body.length()));
     }
+  }
+
+  /** A chunk every 100 ms: the body takes longer than the route's 300 ms timeout, but is never silent that long. */
+  private void trickle(HttpServerResponse response, int left) {
+    if (left == 0) {
+      response.end();
+      return;
+    }
+    response.write("chunk" + left + ";");
+    vertx.setTimer(100, t -> trickle(response, left - 1));
   }
 
   @Test
@@ -187,10 +204,37 @@ class UpstreamPoolsTest {
 
   @Test
   void anUpstreamThatClosesMidBodyEndsTheClientsResponseIncomplete() throws Exception {
+    long started = System.nanoTime();
     String response = RawHttp.exchange(http.port(), "GET /canned/cut HTTP/1.1\r\nHost: gw\r\n\r\n");
+    long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+
     assertEquals(200, RawHttp.status(response));
     assertTrue(response.endsWith("only part of it"), response);
+    assertTrue(elapsedMs < 1_000, "the client's connection was closed, not left silent (" + elapsedMs + " ms)");
     assertEquals(200, http.get("/api/x").status(), "the next request gets a connection of its own");
+  }
+
+  @Test
+  void aBodyThatFallsSilentForTheRouteTimeoutIsCut() throws Exception {
+    long started = System.nanoTime();
+    String response = RawHttp.exchange(http.port(), "GET /timed/stall HTTP/1.1\r\nHost: gw\r\n\r\n");
+    long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+
+    assertEquals(200, RawHttp.status(response));
+    assertTrue(response.contains("part"), response);
+    assertFalse(response.endsWith("0\r\n\r\n"), "the cut body must not look complete: " + response);
+    assertTrue(elapsedMs >= 300 && elapsedMs < 1_000, "cut after " + elapsedMs + " ms, the route's timeout is 300 ms");
+  }
+
+  @Test
+  void aBodyThatKeepsMovingIsNeverCutHoweverLongItTakes() {
+    long started = System.nanoTime();
+    Http.Response response = http.get("/timed/trickle");
+    long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+
+    assertEquals(200, response.status());
+    assertEquals("chunk8;chunk7;chunk6;chunk5;chunk4;chunk3;chunk2;chunk1;", response.body().toString());
+    assertTrue(elapsedMs >= 700, "took " + elapsedMs + " ms: longer than the 300 ms timeout");
   }
 
   private void waitUntil(BooleanSupplier condition) {
