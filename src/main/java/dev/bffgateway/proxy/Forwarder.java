@@ -311,12 +311,14 @@ final class Forwarder {
     }
 
     void upstreamRead(Object message) {
-      if (over || (message instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure())) {
+      if (over) {
         ReferenceCountUtil.release(message);
-        if (!over) {
-          upstreamFailed(new IllegalStateException("The upstream's response could not be decoded"));
-          channel.close();
-        }
+        return;
+      }
+      if (message instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(message);
+        end(false);
+        answerFailure(new IllegalStateException("The upstream's response could not be decoded"));
         return;
       }
       lastActivity = System.nanoTime();
@@ -332,7 +334,8 @@ final class Forwarder {
     }
 
     private void relayHead(HttpResponse head) {
-      meters.upstreamAnswered(System.nanoTime() - start);
+      // lastActivity is the moment this head arrived.
+      meters.upstreamAnswered(lastActivity - start);
       MultiMap answer = new HeadersAdaptor(head.headers());
       if (!relayable(answer)) {
         end(false);

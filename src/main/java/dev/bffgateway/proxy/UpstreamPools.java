@@ -16,9 +16,7 @@ import io.vertx.core.internal.VertxInternal;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -181,9 +179,10 @@ public final class UpstreamPools {
     }
 
     private void closeIdle() {
-      List<UpstreamConnection> all = new ArrayList<>(idle);
-      idle.clear();
-      all.forEach(connection -> connection.channel().close());
+      UpstreamConnection connection;
+      while ((connection = idle.pollFirst()) != null) {
+        connection.channel().close();
+      }
     }
 
     private static final class Waiter {
