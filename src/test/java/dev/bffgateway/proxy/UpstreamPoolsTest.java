@@ -84,7 +84,8 @@ class UpstreamPoolsTest {
     "/canned/reason", "HTTP/1.1 299 Fine Thanks\r\nContent-Length: 2\r\n\r\nok",
     "/canned/gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxxxx",
     "/canned/chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n",
-    "/canned/cut", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part of it");
+    "/canned/cut", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part of it",
+    "/canned/garbage", "HTTP/1.1 abc Not a status\r\n\r\n");
 
   private void answer(HttpServerRequest request) {
     switch (request.path()) {
@@ -191,6 +192,14 @@ class UpstreamPoolsTest {
     Http.Response response = http.get("/canned/gzip");
     assertEquals(502, response.status());
     assertEquals("The upstream's response cannot be relayed", responseStatus(response).getString("message"));
+  }
+
+  @Test
+  void aResponseThatCannotBeDecodedIs502() {
+    Http.Response response = http.get("/canned/garbage");
+    assertEquals(502, response.status());
+    assertEquals("BadGateway", responseStatus(response).getString("errorCode"));
+    assertEquals(200, http.get("/api/x").status(), "the next request is not harmed");
   }
 
   @Test
