@@ -21,6 +21,8 @@ import java.util.function.Supplier;
 public final class Revocations {
   private static final Logger LOG = LoggerFactory.getLogger(Revocations.class);
   private static final int MAX_ENTRIES = 100_000;
+  private static final Future<Boolean> VALID = Future.succeededFuture(true);
+  private static final Future<Boolean> INVALID = Future.succeededFuture(false);
 
   /** A store answer and when it was read. */
   private record Known<T>(T answer, long checkedAt) {
@@ -42,14 +44,30 @@ public final class Revocations {
 
   /** Whether the token was issued after its subject's last "log out everywhere", and its device is still signed in. */
   public Future<Boolean> stillValid(VerifiedToken token) {
+    long now = clock.millis();
+    String familyId = token.claims().getValue("sid") instanceof String sid ? sid : null;
+    Known<Long> subject = subjects.get(token.subject());
+    Known<Boolean> family = familyId == null ? null : families.get(familyId);
+    if (fresh(subject, now) && (familyId == null || fresh(family, now))) {
+      // The hot path: both answers known and recent; no store call, no chain of futures.
+      return issuedAfter(token, subject.answer()) && (family == null || alive(family.answer())) ? VALID : INVALID;
+    }
     Future<Boolean> subjectValid = checked(subjects, token.subject(), () -> store.revokedBefore(token.subject()), "revocation")
-      .map(revokedBefore -> revokedBefore == null || issuedAfter(token, revokedBefore));
-    if (!(token.claims().getValue("sid") instanceof String familyId)) {
+      .map(revokedBefore -> issuedAfter(token, revokedBefore));
+    if (familyId == null) {
       return subjectValid;
     }
     return subjectValid.compose(valid -> !valid ? subjectValid
-      : checked(families, familyId, () -> store.useFamily(familyId).map(family -> family != null), "device")
-        .map(alive -> alive == null || alive));
+      : checked(families, familyId, () -> store.useFamily(familyId).map(found -> found != null), "device").map(Revocations::alive));
+  }
+
+  /** An unknown device (the store never answered) counts as signed in: valid tokens keep working through an outage. */
+  private static boolean alive(Boolean signedIn) {
+    return signedIn == null || signedIn;
+  }
+
+  private boolean fresh(Known<?> known, long now) {
+    return known != null && now - known.checkedAt() < maxAgeMillis;
   }
 
   /**
@@ -59,7 +77,7 @@ public final class Revocations {
   private <T> Future<T> checked(Map<String, Known<T>> cache, String key, Supplier<Future<T>> ask, String what) {
     long now = clock.millis();
     Known<T> cached = cache.get(key);
-    if (cached != null && now - cached.checkedAt() < maxAgeMillis) {
+    if (fresh(cached, now)) {
       return Future.succeededFuture(cached.answer());
     }
     return ask.get()
@@ -86,7 +104,11 @@ public final class Revocations {
     families.remove(familyId);
   }
 
-  private static boolean issuedAfter(VerifiedToken token, long revokedBeforeMillis) {
+  /** @param revokedBeforeMillis the subject's last "log out everywhere", or null when there was none */
+  private static boolean issuedAfter(VerifiedToken token, Long revokedBeforeMillis) {
+    if (revokedBeforeMillis == null) {
+      return true;
+    }
     Object issuedAt = token.claims().getValue("iat");
     long iat = issuedAt instanceof Number number ? number.longValue() : 0;
     return iat >= revokedBeforeMillis / 1000;

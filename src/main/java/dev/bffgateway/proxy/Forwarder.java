@@ -4,6 +4,7 @@ import dev.bffgateway.config.ProxyConfig;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.ops.Metrics;
+import dev.bffgateway.token.VerifiedToken;
 import io.netty.channel.Channel;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderResultProvider;
@@ -71,7 +72,7 @@ final class Forwarder {
   private final UpstreamPools.Pool pool;
   private final String hostHeader;
 
-  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, UpstreamPools pools, boolean corsByGateway,
+  Forwarder(RouteConfig route, ProxyConfig proxy, HttpClient client, UpstreamPools pools, UpstreamHeaders headers,
             Metrics.RouteMeters meters) {
     this.routeId = route.id();
     this.client = client;
@@ -82,7 +83,7 @@ final class Forwarder {
     this.timeoutMs = route.timeoutMs();
     this.websocket = route.websocket();
     this.path = new UpstreamPath(route);
-    this.headers = new UpstreamHeaders(route, corsByGateway);
+    this.headers = headers;
     this.meters = meters;
     this.pool = tls ? null : pools.pool(host, port);
     String authority = host.indexOf(':') >= 0 ? '[' + host + ']' : host;
@@ -99,8 +100,12 @@ final class Forwarder {
       || (length == null && request.version() == HttpVersion.HTTP_2 && !request.isEnded());
   }
 
-  /** @param normalizedPath the request's path as the front door normalised it for matching */
-  void forward(HttpServerRequest request, String normalizedPath) {
+  /**
+   * @param normalizedPath the request's path as the front door normalised it for matching
+   * @param user           the caller, or null for an anonymous request
+   * @param token          the token the upstream gets as {@code Authorization: Bearer}, or null
+   */
+  void forward(HttpServerRequest request, String normalizedPath, VerifiedToken user, String token) {
     boolean chunked = request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
     if (chunked && !onlyChunked(request.headers().getAll(HttpHeaders.TRANSFER_ENCODING))) {
       ErrorResponses.send(request.response(), 400, "The request's Transfer-Encoding is not supported");
@@ -108,7 +113,7 @@ final class Forwarder {
     }
     boolean upgrade = websocket && request.canUpgradeToWebSocket();
     if (pool != null && !upgrade) {
-      sendPooled(request, normalizedPath, chunked);
+      sendPooled(request, normalizedPath, chunked, user, token);
       return;
     }
     // pipe() pauses the request until the upstream request exists to take its body.
@@ -128,7 +133,7 @@ final class Forwarder {
         return;
       }
       HttpClientRequest upstream = opened.result();
-      headers.toUpstream(request, upstream.headers());
+      headers.toUpstream(request, upstream.headers(), user, token);
       if (upgrade) {
         upgrade(request, upstream);
       } else {
@@ -210,7 +215,7 @@ final class Forwarder {
   }
 
   /** Sends the request over a pooled connection of the plain-http upstream; the {@link PooledExchange} does the rest. */
-  private void sendPooled(HttpServerRequest request, String normalizedPath, boolean chunked) {
+  private void sendPooled(HttpServerRequest request, String normalizedPath, boolean chunked, VerifiedToken user, String token) {
     boolean body = carriesBody(request);
     if (body) {
       // Held until the upstream connection can take it.
@@ -218,7 +223,7 @@ final class Forwarder {
     }
     long start = System.nanoTime();
     HeadersMultiMap out = HeadersMultiMap.httpHeaders();
-    headers.toUpstream(request, out);
+    headers.toUpstream(request, out, user, token);
     out.set(HttpHeaders.HOST, hostHeader);
     if (chunked) {
       out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

@@ -33,15 +33,14 @@ public final class ProxyRoute implements Target.Handler {
   private final Forwarder forwarder;
   private final String allowed;
   private final RouteServices services;
-  private final UpstreamIdentity identity;
 
   public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamPools pools, RouteServices services,
                     Metrics.RouteMeters meters) {
     this.route = route;
     this.services = services;
-    this.identity = new UpstreamIdentity(route, services.cookies());
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-    this.forwarder = new Forwarder(route, proxyConfig, client, pools, services.cors().enabled(), meters);
+    UpstreamHeaders headers = new UpstreamHeaders(route, services.cors().enabled(), new UpstreamIdentity(route, services.cookies()));
+    this.forwarder = new Forwarder(route, proxyConfig, client, pools, headers, meters);
   }
 
   @Override
@@ -52,8 +51,7 @@ public final class ProxyRoute implements Target.Handler {
       return;
     }
     if (route.auth() == AuthMode.NONE) {
-      identity.anonymous(request);
-      forwarder.forward(request, exchange.path());
+      forwarder.forward(request, exchange.path(), null, null);
       return;
     }
     whenReady(request, services.authenticator().authenticate(request), caller -> {
@@ -107,8 +105,7 @@ public final class ProxyRoute implements Target.Handler {
       relayProviderToken(request, exchange, caller);
       return;
     }
-    identity.apply(request, caller, caller.user() == null ? null : upstreamToken(caller));
-    forwarder.forward(request, exchange.path());
+    forwarder.forward(request, exchange.path(), caller.user(), caller.user() == null ? null : upstreamToken(caller));
   }
 
   /** The provider's access token of the caller's sign-in (its family, the token's sid), or a refusal: fail closed. */
@@ -120,8 +117,7 @@ public final class ProxyRoute implements Target.Handler {
       return;
     }
     whenReady(request, services.providerGrants().accessToken(familyId, services.oidcClients()), token -> {
-      identity.apply(request, caller, token);
-      forwarder.forward(request, exchange.path());
+      forwarder.forward(request, exchange.path(), caller.user(), token);
     });
   }
 

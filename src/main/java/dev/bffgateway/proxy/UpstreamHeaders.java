@@ -1,6 +1,8 @@
 package dev.bffgateway.proxy;
 
+import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.token.VerifiedToken;
 import dev.bffgateway.web.RequestIds;
 import io.netty.handler.codec.DateFormatter;
 import io.vertx.core.MultiMap;
@@ -45,22 +47,45 @@ final class UpstreamHeaders {
 
   private final String prefix;
   private final boolean corsByGateway;
+  /** On routes with auth, the gateway decides the Authorization the upstream gets; auth: none leaves the client's. */
+  private final boolean authorizationByGateway;
+  private final UpstreamIdentity identity;
 
-  UpstreamHeaders(RouteConfig route, boolean corsByGateway) {
+  UpstreamHeaders(RouteConfig route, boolean corsByGateway, UpstreamIdentity identity) {
     this.prefix = route.stripPrefix() && !route.path().equals("/") ? route.path() : null;
     this.corsByGateway = corsByGateway;
+    this.authorizationByGateway = route.auth() != AuthMode.NONE;
+    this.identity = identity;
   }
 
-  /** Copies the client's request headers to the upstream request, then adds the gateway's own. */
-  void toUpstream(HttpServerRequest incoming, MultiMap out) {
+  /**
+   * Copies the client's request headers to the upstream request, then adds the gateway's own and the caller's
+   * identity.
+   *
+   * @param user  the caller, or null for an anonymous request
+   * @param token the token the upstream gets as {@code Authorization: Bearer}, or null
+   */
+  void toUpstream(HttpServerRequest incoming, MultiMap out, VerifiedToken user, String token) {
     MultiMap in = incoming.headers();
     MultiMap named = namedByConnection(in);
+    boolean cookiesCopied = false;
     for (Map.Entry<String, String> header : in) {
       String name = header.getKey();
-      if (!NOT_FORWARDED.contains(name) && (named == null || !named.contains(name))) {
-        out.add(name, header.getValue());
+      if (NOT_FORWARDED.contains(name) || (named != null && named.contains(name))
+        || (authorizationByGateway && name.equalsIgnoreCase("authorization")) || UpstreamIdentity.isIdentityHeader(name)) {
+        continue;
       }
+      if (name.equalsIgnoreCase("cookie")) {
+        String cookies = cookiesCopied ? null : identity.cookiesFor(in.getAll(HttpHeaders.COOKIE));
+        cookiesCopied = true;
+        if (cookies != null) {
+          out.add(name, cookies);
+        }
+        continue;
+      }
+      out.add(name, header.getValue());
     }
+    identity.addTo(out, user, token);
     SocketAddress client = incoming.remoteAddress();
     if (client != null && client.hostAddress() != null) {
       out.set(FORWARDED_FOR, client.hostAddress());

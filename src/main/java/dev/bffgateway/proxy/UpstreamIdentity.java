@@ -1,67 +1,77 @@
 package dev.bffgateway.proxy;
 
-import dev.bffgateway.auth.RequestAuthenticator.Authenticated;
-import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.token.VerifiedToken;
 import dev.bffgateway.web.CookiePairs;
 import dev.bffgateway.web.GatewayCookies;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpHeaders;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * What the upstream learns of the caller, set on the request before it is proxied: the verified token as
+ * What the upstream learns of the caller, written while the request's headers are copied: the verified token as
  * {@code Authorization: Bearer} (or a token minted for the upstream), optional identity headers, and never the
- * gateway's own cookies or identity headers the client made up.
+ * gateway's own cookies or identity headers the client made up. The client's request itself is left as it came.
  */
 final class UpstreamIdentity {
   static final String USER_ID = "x-user-id";
   static final String USER_NAME = "x-user-name";
   static final String USER_ROLES = "x-user-roles";
-  private static final List<String> IDENTITY_HEADERS = List.of(USER_ID, USER_NAME, USER_ROLES);
+  private static final byte[] BEARER = "Bearer ".getBytes(StandardCharsets.US_ASCII);
 
-  private final RouteConfig route;
+  private final boolean identityHeaders;
   private final List<String> gatewayCookies;
 
   UpstreamIdentity(RouteConfig route, GatewayCookies cookies) {
-    this.route = route;
+    this.identityHeaders = route.identityHeaders();
     this.gatewayCookies = List.of(cookies.accessTokenName(), cookies.refreshTokenName(), cookies.sessionName());
   }
 
-  /** For auth: none routes: the client's Authorization passes untouched, the gateway's cookies do not. */
-  void anonymous(HttpServerRequest request) {
-    MultiMap headers = request.headers();
-    IDENTITY_HEADERS.forEach(headers::remove);
-    stripGatewayCookies(headers);
+  /** Whether the client's header is one only the gateway may set toward the upstream. */
+  static boolean isIdentityHeader(String name) {
+    return name.equalsIgnoreCase(USER_ID) || name.equalsIgnoreCase(USER_NAME) || name.equalsIgnoreCase(USER_ROLES);
   }
 
-  /** @param upstreamToken the token to send, or null for an anonymous request on an optional route */
-  void apply(HttpServerRequest request, Authenticated caller, String upstreamToken) {
-    MultiMap headers = request.headers();
-    anonymous(request);
-    if (route.auth() != AuthMode.NONE) {
-      headers.remove("authorization");
-    }
-    if (upstreamToken == null) {
+  /**
+   * @param user  the caller, or null for an anonymous request
+   * @param token the token to send, or null for none
+   */
+  void addTo(MultiMap out, VerifiedToken user, String token) {
+    if (token == null) {
       return;
     }
-    headers.set("authorization", "Bearer " + upstreamToken);
-    if (route.identityHeaders()) {
-      headers.set(USER_ID, caller.user().subject());
-      String userName = caller.user().claims().getString("preferred_username");
+    out.set(HttpHeaders.AUTHORIZATION, bearer(token));
+    if (identityHeaders && user != null) {
+      out.set(USER_ID, user.subject());
+      String userName = user.claims().getString("preferred_username");
       if (userName != null) {
-        headers.set(USER_NAME, userName);
+        out.set(USER_NAME, userName);
       }
-      headers.set(USER_ROLES, String.join(",", caller.user().roles()));
+      out.set(USER_ROLES, String.join(",", user.roles()));
     }
   }
 
-  private void stripGatewayCookies(MultiMap headers) {
-    List<String> values = headers.getAll("cookie");
-    if (values.isEmpty()) {
-      return;
-    }
+  /**
+   * {@code Bearer <token>} as bytes: validated and encoded as one array rather than character by character, which
+   * counts for a token of several hundred characters on every request. A character beyond Latin-1 becomes '?',
+   * a token no upstream accepts.
+   */
+  private static AsciiString bearer(String token) {
+    byte[] value = new byte[BEARER.length + token.length()];
+    System.arraycopy(BEARER, 0, value, 0, BEARER.length);
+    byte[] tokenBytes = token.getBytes(StandardCharsets.ISO_8859_1);
+    System.arraycopy(tokenBytes, 0, value, BEARER.length, tokenBytes.length);
+    return new AsciiString(value, false);
+  }
+
+  /**
+   * The client's Cookie headers as one, without the gateway's cookies (RFC 9113 §8.2.3 joins HTTP/2's several);
+   * the only header unchanged when there was one and nothing to strip; null when nothing is left.
+   */
+  String cookiesFor(List<String> values) {
     StringBuilder kept = new StringBuilder();
     boolean changed = false;
     for (String value : values) {
@@ -78,12 +88,9 @@ final class UpstreamIdentity {
       }
     }
     if (!changed && values.size() == 1) {
-      return;
+      return values.get(0);
     }
-    headers.remove("cookie");
-    if (!kept.isEmpty()) {
-      headers.set("cookie", kept.toString());
-    }
+    return kept.isEmpty() ? null : kept.toString();
   }
 
   private boolean isGatewayCookie(CookiePairs pair) {
