@@ -56,14 +56,14 @@ final class UpstreamIdentity {
 
   /**
    * {@code Bearer <token>} as bytes: validated and encoded as one array rather than character by character, which
-   * counts for a token of several hundred characters on every request. A character beyond Latin-1 becomes '?',
-   * a token no upstream accepts.
+   * counts for a token of several hundred characters on every request. Tokens are ASCII; a character beyond it
+   * keeps its low byte, which Vert.x's header validation still checks, and makes a token no upstream accepts.
    */
+  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): one copy, no intermediate array
   private static AsciiString bearer(String token) {
     byte[] value = new byte[BEARER.length + token.length()];
     System.arraycopy(BEARER, 0, value, 0, BEARER.length);
-    byte[] tokenBytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    System.arraycopy(tokenBytes, 0, value, BEARER.length, tokenBytes.length);
+    token.getBytes(0, token.length(), value, BEARER.length);
     return new AsciiString(value, false);
   }
 
