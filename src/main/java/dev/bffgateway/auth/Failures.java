@@ -31,8 +31,7 @@ public final class Failures {
       response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
       ErrorResponses.send(response, 502, failure.getMessage());
     } else {
-      LOG.error("request failed", failure);
-      ErrorResponses.send(response, 500, "The gateway could not handle the request");
+      ErrorResponses.fault(response, failure);
     }
   }
 }

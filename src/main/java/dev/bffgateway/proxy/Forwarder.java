@@ -111,9 +111,12 @@ final class Forwarder {
       ErrorResponses.send(request.response(), 400, "The request's Transfer-Encoding is not supported");
       return;
     }
+    // First, so that a header which cannot be sent fails before anything is paused or opened.
+    HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+    headers.toUpstream(request, out, user, token);
     boolean upgrade = websocket && request.canUpgradeToWebSocket();
     if (pool != null && !upgrade) {
-      sendPooled(request, normalizedPath, chunked, user, token);
+      sendPooled(request, normalizedPath, chunked, out);
       return;
     }
     // pipe() pauses the request until the upstream request exists to take its body.
@@ -133,7 +136,7 @@ final class Forwarder {
         return;
       }
       HttpClientRequest upstream = opened.result();
-      headers.toUpstream(request, upstream.headers(), user, token);
+      upstream.headers().addAll(out);
       if (upgrade) {
         upgrade(request, upstream);
       } else {
@@ -215,15 +218,13 @@ final class Forwarder {
   }
 
   /** Sends the request over a pooled connection of the plain-http upstream; the {@link PooledExchange} does the rest. */
-  private void sendPooled(HttpServerRequest request, String normalizedPath, boolean chunked, VerifiedToken user, String token) {
+  private void sendPooled(HttpServerRequest request, String normalizedPath, boolean chunked, HeadersMultiMap out) {
     boolean body = carriesBody(request);
     if (body) {
       // Held until the upstream connection can take it.
       request.pause();
     }
     long start = System.nanoTime();
-    HeadersMultiMap out = HeadersMultiMap.httpHeaders();
-    headers.toUpstream(request, out, user, token);
     out.set(HttpHeaders.HOST, hostHeader);
     if (chunked) {
       out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

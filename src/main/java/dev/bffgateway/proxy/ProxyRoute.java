@@ -75,8 +75,13 @@ public final class ProxyRoute implements Target.Handler {
     pending.onComplete(result -> {
       if (result.failed()) {
         refuse(request, result.cause());
-      } else {
+        return;
+      }
+      try {
         next.accept(result.result());
+      } catch (RuntimeException fault) {
+        // After a wait this runs outside the front door's guard: answer here, or nobody will.
+        refuse(request, fault);
       }
     });
   }

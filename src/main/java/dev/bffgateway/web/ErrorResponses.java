@@ -6,12 +6,15 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Errors as ServiceStack writes them: {@code {"responseStatus":{"errorCode","message","errors":[]}}}, so that
  * ServiceStack clients surface them unchanged. Never a stack trace, never HTML.
  */
 public final class ErrorResponses {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
   public static final String JSON = "application/json; charset=utf-8";
 
   private ErrorResponses() {
@@ -42,6 +45,12 @@ public final class ErrorResponses {
 
   /** On everything the gateway answers itself: a browser must never guess a JSON error to be HTML or script. */
   public static final String NOSNIFF = "x-content-type-options";
+
+  /** A fault of the gateway itself: the stack trace goes to the log, the client gets a plain 500. */
+  public static Future<Void> fault(HttpServerResponse response, Throwable fault) {
+    LOG.error("request failed", fault);
+    return send(response, 500, "The gateway could not handle the request");
+  }
 
   public static Future<Void> send(HttpServerResponse response, int status, String message) {
     return send(response, status, body(status, message));

@@ -49,6 +49,12 @@ public final class FrontDoor implements Handler<HttpServerRequest> {
     exchange.path = path;
     exchange.routeId = target.id();
     exchange.meters = target.meters();
-    target.handler().handle(request, exchange);
+    try {
+      target.handler().handle(request, exchange);
+    } catch (RuntimeException fault) {
+      // Otherwise Vert.x only logs it, and the client waits for an answer that never comes.
+      request.resume();
+      ErrorResponses.fault(request.response(), fault);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.bffgateway.proxy;
 
 import dev.bffgateway.Gateway;
+import dev.bffgateway.credentials.PasswordHash;
 import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
 import dev.bffgateway.support.MutableClock;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -223,6 +225,35 @@ class AuthenticatedProxyTest {
     Http.Response replayed = call(HttpMethod.GET, "/api/x", MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + first));
     assertEquals(401, replayed.status(), "a token minted for an upstream is not a user token at the gateway");
     assertEquals(before, upstream.received().size());
+  }
+
+  @Test
+  void anIdentityThatCannotBeAHeaderIsAnErrorNotAHang() throws Exception {
+    // A role with a line break: Vert.x refuses it as a header value, which used to leave the request unanswered.
+    Path users = dir.resolve("users.json");
+    JsonObject file = new JsonObject(Files.readString(users));
+    file.getJsonArray("users").add(new JsonObject().put("id", "4").put("userName", "dave")
+      .put("passwordHash", PasswordHash.create("pw".toCharArray(), 1000)).put("roles", new JsonArray().add("Ops\r\nx-admin: yes")));
+    Files.writeString(users, file.encode());
+    http = startGateway(new JsonObject());
+    CookieJar jar = signIn("dave", "pw");
+    int before = upstream.received().size();
+
+    Http.Response refused = call(HttpMethod.GET, "/ident/x", jar.headers());
+    assertEquals(500, refused.status());
+    assertEquals("InternalServerError", refused.json().getJsonObject("responseStatus").getString("errorCode"));
+    assertFalse(refused.body().toString().contains("x-admin"), "no detail of the fault reaches the client");
+    assertEquals(before, upstream.received().size(), "the upstream never got the request");
+    assertEquals(200, call(HttpMethod.GET, "/api/x", jar.headers()).status(), "routes without identity headers still serve dave");
+
+    // The same fault after a transparent refresh, which completes later, outside the front door's guard.
+    clock.advance(Duration.ofSeconds(900 + 31));
+    Http.Response afterRefresh = call(HttpMethod.GET, "/ident/x", jar.headers());
+    assertEquals(500, afterRefresh.status());
+    assertNotNull(setCookie(afterRefresh, "ss-reftok"), "the rotated refresh token still reaches the browser");
+    jar.update(afterRefresh);
+    assertEquals(200, call(HttpMethod.GET, "/api/x", jar.headers()).status(), "and works");
+    assertEquals(before + 2, upstream.received().size());
   }
 
   @Test
