@@ -134,10 +134,15 @@ final class UpstreamHeaders {
     return cached.value();
   }
 
-  /** The headers a {@code Connection} header names, or null when there is none (the common case: no allocation). */
+  /** The headers a {@code Connection} header names, or null when there are none beyond the fixed set (no map built). */
   private static MultiMap namedByConnection(MultiMap headers) {
     String first = headers.get(HttpHeaders.CONNECTION);
     if (first == null) {
+      return null;
+    }
+    // What nearly every upstream sends: it names no header beyond the ones never relayed anyway.
+    if ((first.equalsIgnoreCase("keep-alive") || first.equalsIgnoreCase("close"))
+      && headers.getAll(HttpHeaders.CONNECTION).size() == 1) {
       return null;
     }
     MultiMap named = MultiMap.caseInsensitiveMultiMap();

@@ -132,6 +132,17 @@ class ProxyTest {
   }
 
   @Test
+  void dropsWhatAnyConnectionHeaderOfTheUpstreamNames() {
+    // The common "Connection: keep-alive" takes a short cut; a second Connection header must still count.
+    upstream.handler(request -> upstream.record(request).onSuccess(r -> request.response()
+      .putHeader("connection", List.<String>of("keep-alive", "x-hop")).putHeader("x-hop", "secret").putHeader("x-end", "kept").end("ok")));
+    Http.Response response = http.get("/api/hop");
+    assertEquals(200, response.status());
+    assertEquals("kept", response.header("x-end"));
+    assertNull(response.header("x-hop"), "named by the upstream's second Connection header");
+  }
+
+  @Test
   void setsForwardedHeadersAndDropsClientClaims() {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
       .add("host", "app.example.com")
