@@ -19,7 +19,8 @@ import java.util.Map;
  * <p>Toward the upstream: connection-level headers stay on their own hop (RFC 9110 §7.6.1: the fixed hop-by-hop
  * set and every header that {@code Connection} names), the upstream gets its own {@code Host}, and the gateway
  * is the edge, so whatever the client claimed in {@code Forwarded}/{@code X-Forwarded-*}/{@code X-Real-IP} is
- * dropped and replaced by what the gateway saw; the request's id goes along.
+ * dropped and replaced by what the gateway saw, as are the identity headers only the gateway sets; the request's id
+ * goes along.
  * <p>Toward the client: the same hop-by-hop rule, exactly one request id (the gateway's), no upstream CORS
  * headers when the gateway answers CORS itself, and {@code Cache-Control: no-store} (without {@code Expires})
  * when the gateway sets cookies on the response, whatever the upstream said about its own content; and a Date.
@@ -34,7 +35,8 @@ final class UpstreamHeaders {
   private static final MultiMap NOT_FORWARDED = names("connection", "keep-alive", "proxy-connection",
     "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
     "forwarded", FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST, FORWARDED_PREFIX, "x-forwarded-port",
-    "x-forwarded-server", "x-real-ip", RequestIds.HEADER);
+    "x-forwarded-server", "x-real-ip", RequestIds.HEADER,
+    UpstreamIdentity.USER_ID, UpstreamIdentity.USER_NAME, UpstreamIdentity.USER_ROLES);
   /** Never copied toward the client. Content-Length stays: the body is relayed as it is. */
   private static final MultiMap NOT_RETURNED = names("connection", "keep-alive", "proxy-connection",
     "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", RequestIds.HEADER);
@@ -72,7 +74,7 @@ final class UpstreamHeaders {
     for (Map.Entry<String, String> header : in) {
       String name = header.getKey();
       if (NOT_FORWARDED.contains(name) || (named != null && named.contains(name))
-        || (authorizationByGateway && name.equalsIgnoreCase("authorization")) || UpstreamIdentity.isIdentityHeader(name)) {
+        || (authorizationByGateway && name.equalsIgnoreCase("authorization"))) {
         continue;
       }
       if (name.equalsIgnoreCase("cookie")) {

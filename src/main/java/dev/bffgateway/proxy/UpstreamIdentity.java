@@ -30,11 +30,6 @@ final class UpstreamIdentity {
     this.gatewayCookies = List.of(cookies.accessTokenName(), cookies.refreshTokenName(), cookies.sessionName());
   }
 
-  /** Whether the client's header is one only the gateway may set toward the upstream. */
-  static boolean isIdentityHeader(String name) {
-    return name.equalsIgnoreCase(USER_ID) || name.equalsIgnoreCase(USER_NAME) || name.equalsIgnoreCase(USER_ROLES);
-  }
-
   /**
    * @param user  the caller, or null for an anonymous request
    * @param token the token to send, or null for none
