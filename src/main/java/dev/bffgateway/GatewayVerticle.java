@@ -208,10 +208,7 @@ final class GatewayVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(), 413,
       "The request body is larger than " + config.server().maxBodyBytes() + " bytes"));
     router.errorHandler(400, ctx -> ErrorResponses.send(ctx.response(), 400, "The request is not valid"));
-    router.errorHandler(500, ctx -> {
-      LOG.error("Gateway endpoint {} failed", ctx.normalizedPath(), ctx.failure());
-      ErrorResponses.send(ctx.response(), 500, "The gateway could not handle the request");
-    });
+    router.errorHandler(500, ctx -> ErrorResponses.fault(ctx.response(), ctx.failure()));
     return router;
   }
 
