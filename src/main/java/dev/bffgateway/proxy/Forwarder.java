@@ -25,6 +25,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -38,6 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -56,6 +58,8 @@ import java.util.concurrent.TimeoutException;
 final class Forwarder {
   private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
   private static final String UNRELAYABLE = "The upstream's response cannot be relayed";
+  private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+    HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
   private final String routeId;
   private final HttpClient client;
@@ -232,6 +236,11 @@ final class Forwarder {
     DefaultHttpRequest head = new DefaultHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
       io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()),
       path.upstreamUri(normalizedPath, request.query()), out);
+    exchange(request, head, body, start);
+  }
+
+  /** Takes a pooled connection, or waits for one, and sends the request over it. */
+  private void exchange(HttpServerRequest request, DefaultHttpRequest head, boolean body, long start) {
     pool.acquire(connectTimeoutMs).onComplete(acquired -> {
       if (acquired.failed()) {
         if (body) {
@@ -239,7 +248,7 @@ final class Forwarder {
         }
         failed(request, null, acquired.cause());
       } else {
-        new PooledExchange(request, acquired.result(), start).send(head, body);
+        new PooledExchange(request, acquired.result(), head, body, start).send();
       }
     });
   }
@@ -259,6 +268,8 @@ final class Forwarder {
     private final HttpServerResponse response;
     private final UpstreamConnection connection;
     private final Channel channel;
+    private final DefaultHttpRequest requestHead;
+    private final boolean body;
     private final long start;
     private long lastActivity;
     private ScheduledFuture<?> timer;
@@ -266,6 +277,8 @@ final class Forwarder {
     private boolean answered;
     /** Skipping a 1xx response: the client gets the final one only. */
     private boolean informational;
+    /** Something of the response arrived. */
+    private boolean heard;
     private boolean requestSent;
     private boolean keepAlive;
     /** A HTTP/1.0 client's body, held until its length is known; null otherwise. */
@@ -273,21 +286,24 @@ final class Forwarder {
     /** The exchange ended: finished, failed, timed out or abandoned. */
     private boolean over;
 
-    private PooledExchange(HttpServerRequest request, UpstreamConnection connection, long start) {
+    private PooledExchange(HttpServerRequest request, UpstreamConnection connection, DefaultHttpRequest head,
+                           boolean body, long start) {
       this.request = request;
       this.response = request.response();
       this.connection = connection;
       this.channel = connection.channel();
+      this.requestHead = head;
+      this.body = body;
       this.start = start;
     }
 
-    private void send(DefaultHttpRequest head, boolean body) {
+    private void send() {
       lastActivity = System.nanoTime();
       timer = channel.eventLoop().schedule(this::checkTimeout, timeoutMs, TimeUnit.MILLISECONDS);
       connection.carry(this);
       // The client went away: end the upstream exchange too, rather than finish it for nobody.
       response.exceptionHandler(gone -> end(false));
-      channel.write(head);
+      channel.write(requestHead);
       if (!body) {
         requestSent = true;
         channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -327,6 +343,7 @@ final class Forwarder {
         answerFailure(new IllegalStateException("The upstream's response could not be decoded"));
         return;
       }
+      heard = true;
       lastActivity = System.nanoTime();
       if (message instanceof HttpResponse head) {
         informational = head.status().codeClass() == HttpStatusClass.INFORMATIONAL;
@@ -388,9 +405,27 @@ final class Forwarder {
 
     /** The connection failed or closed under the exchange. */
     void upstreamFailed(Throwable cause) {
-      if (stop()) {
-        answerFailure(cause);
+      if (!stop()) {
+        return;
       }
+      if (sendAgain()) {
+        LOG.debug("route {}: a reused upstream connection was lost before any answer ({}), sending the request again",
+          routeId, cause.toString());
+        exchange(request, requestHead, false, start);
+        return;
+      }
+      answerFailure(cause);
+    }
+
+    /**
+     * An upstream may close an idle keep-alive connection just as a request goes out on it, and the request is then
+     * lost unanswered. One that is idempotent (RFC 9110 §9.2.2) and has no body to replay is sent again, on another
+     * connection, as nginx and Go's HTTP client do. A connection carrying its first exchange is not stale: losing it is
+     * the upstream's answer, so this ends after at most one attempt per stale connection.
+     */
+    private boolean sendAgain() {
+      return !heard && !body && connection.carriedBefore() && IDEMPOTENT.contains(request.method())
+        && !response.closed();
     }
 
     /** The route's timeout, checked against the last sign of life of either message. */

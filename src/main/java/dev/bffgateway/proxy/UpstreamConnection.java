@@ -16,6 +16,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private final UpstreamPools.Pool pool;
   private Forwarder.PooledExchange exchange;
   private long idleSince;
+  private boolean carriedBefore;
 
   UpstreamConnection(Channel channel, UpstreamPools.Pool pool) {
     this.channel = channel;
@@ -38,9 +39,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     this.exchange = exchange;
   }
 
+  /** Whether an exchange before the current one ended on this connection. */
+  boolean carriedBefore() {
+    return carriedBefore;
+  }
+
   /** Ends the exchange: the connection goes back to its pool, or is closed when it cannot carry another. */
   void finish(boolean reusable) {
     exchange = null;
+    carriedBefore = true;
     pool.release(this, reusable);
   }
 

@@ -46,6 +46,10 @@ class UpstreamPoolsTest {
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger mostOpen = new AtomicInteger();
   private final List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+  private final AtomicInteger staleConnections = new AtomicInteger();
+  /** The request lines the stale upstream received, and those it dropped its connection on. */
+  private final List<String> received = new CopyOnWriteArrayList<>();
+  private final List<String> dropped = new CopyOnWriteArrayList<>();
   private Vertx vertx;
   private Http http;
 
@@ -70,8 +74,34 @@ class UpstreamPoolsTest {
         socket.close();
       }
     })).listen(0, "127.0.0.1").await();
+    // Answers the first request on each connection, then drops the connection when the next one arrives: what a
+    // gateway sees when it sends a request just as the upstream closes an idle keep-alive connection.
+    NetServer stale = vertx.createNetServer().connectHandler(socket -> {
+      staleConnections.incrementAndGet();
+      AtomicInteger requests = new AtomicInteger();
+      socket.handler(data -> {
+        String text = data.toString(StandardCharsets.ISO_8859_1);
+        int requestLine = text.indexOf(" HTTP/1.1\r\n");
+        if (requestLine < 0) {
+          return; // the rest of a body
+        }
+        String line = text.substring(0, requestLine);
+        received.add(line);
+        if (requests.incrementAndGet() > 1 || line.endsWith("/never")) {
+          dropped.add(line);
+          if (line.endsWith("/partial")) {
+            socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly the start");
+          }
+          socket.close();
+          return;
+        }
+        String body = "fresh " + line;
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+      });
+    }).listen(0, "127.0.0.1").await();
     JsonArray routes = new JsonArray()
       .add(TestGateway.route("api", "/api", url))
+      .add(TestGateway.route("stale", "/stale", "http://127.0.0.1:" + stale.actualPort()))
       .add(TestGateway.route("hold", "/hold", url).put("timeoutMs", 10_000))
       .add(TestGateway.route("timed", "/timed", url).put("timeoutMs", 300))
       .add(TestGateway.route("canned", "/canned", "http://127.0.0.1:" + canned.actualPort()));
@@ -143,6 +173,58 @@ class UpstreamPoolsTest {
     }
     assertEquals(3, connections.get());
     assertEquals(200, http.get("/api/x").status());
+  }
+
+  @Test
+  void anIdempotentRequestOnAConnectionTheUpstreamDroppedIsSentAgainOnANewOne() {
+    assertEquals("fresh GET /stale/a", http.get("/stale/a").body().toString());
+
+    Http.Response retried = http.get("/stale/b");
+
+    assertEquals(200, retried.status());
+    assertEquals("fresh GET /stale/b", retried.body().toString());
+    assertEquals(List.of("GET /stale/b"), dropped);
+    assertEquals(2, staleConnections.get());
+    assertEquals("fresh DELETE /stale/c", http.send(HttpMethod.DELETE, "/stale/c", null, null).await().body().toString());
+    assertEquals(3, staleConnections.get());
+  }
+
+  @Test
+  void aRequestThatIsNotIdempotentOrHasABodyIsNotSentAgain() {
+    assertEquals(200, http.get("/stale/a").status());
+    Http.Response post = http.send(HttpMethod.POST, "/stale/b", null, Buffer.buffer("x")).await();
+    assertEquals(200, http.get("/stale/c").status());
+    Http.Response put = http.send(HttpMethod.PUT, "/stale/d", null, Buffer.buffer("x")).await();
+    assertEquals(200, http.get("/stale/e").status());
+    Http.Response emptyPost = http.send(HttpMethod.POST, "/stale/f", null, null).await();
+
+    assertEquals(502, post.status());
+    assertEquals("BadGateway", responseStatus(post).getString("errorCode"));
+    assertEquals(502, put.status());
+    assertEquals(502, emptyPost.status());
+    assertEquals(List.of("POST /stale/b", "PUT /stale/d", "POST /stale/f"), dropped);
+    assertEquals(3, staleConnections.get());
+  }
+
+  @Test
+  void aRequestWhoseAnswerHadStartedIsNotSentAgain() throws Exception {
+    // Two requests on one client connection, so that both take the same event loop's pool.
+    String responses = RawHttp.exchange(http.port(),
+      "GET /stale/a HTTP/1.1\r\nHost: gw\r\n\r\nGET /stale/partial HTTP/1.1\r\nHost: gw\r\n\r\n");
+
+    assertTrue(responses.contains("fresh GET /stale/a"), responses);
+    assertTrue(responses.endsWith("only the start"), responses);
+    assertEquals(List.of("GET /stale/a", "GET /stale/partial"), received);
+    assertEquals(List.of("GET /stale/partial"), dropped);
+  }
+
+  @Test
+  void aNewConnectionDroppedUnderItsFirstRequestIs502NotARetry() {
+    Http.Response response = http.get("/stale/never");
+
+    assertEquals(502, response.status());
+    assertEquals(List.of("GET /stale/never"), dropped);
+    assertEquals(1, staleConnections.get());
   }
 
   @Test
