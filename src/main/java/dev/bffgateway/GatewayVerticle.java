@@ -89,6 +89,7 @@ final class GatewayVerticle extends VerticleBase {
       .withConnectHandler(FlushBatching::install)
       .build();
     pools = new UpstreamPools((ContextInternal) context, initial.proxy().poolSize(), initial.proxy().connectTimeoutMs(),
+      TimeUnit.SECONDS.toMillis(initial.proxy().idleTimeoutSeconds()),
       FlushBatching::newHandler);
     frontDoor = frontDoor(initial, initialComponents);
 
@@ -242,6 +243,7 @@ final class GatewayVerticle extends VerticleBase {
   private static HttpClientOptions clientOptions(ProxyConfig proxy) {
     HttpClientOptions options = new HttpClientOptions()
       .setKeepAlive(true)
+      .setKeepAliveTimeout(proxy.idleTimeoutSeconds())
       .setTcpNoDelay(true)
       .setDecompressionSupported(false)
       .setConnectTimeout(proxy.connectTimeoutMs())

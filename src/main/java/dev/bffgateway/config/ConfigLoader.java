@@ -181,10 +181,11 @@ public final class ConfigLoader {
   private ProxyConfig proxy(ObjectReader in) {
     int poolSize = in.integer("poolSize", 128, 1, 10_000);
     int connectTimeoutMs = in.integer("connectTimeoutMs", 5_000, 1, 600_000);
+    int idleTimeoutSeconds = in.integer("idleTimeoutSeconds", 60, 1, 3_600);
     Path trustedCaFile = in.has("trustedCaFile") ? readableFile(in, "trustedCaFile") : null;
     boolean verifyHostname = in.bool("verifyHostname", true);
     in.rejectUnknownKeys();
-    return new ProxyConfig(poolSize, connectTimeoutMs, trustedCaFile, verifyHostname);
+    return new ProxyConfig(poolSize, connectTimeoutMs, idleTimeoutSeconds, trustedCaFile, verifyHostname);
   }
 
   private TokensConfig tokens(ObjectReader in) {

@@ -7,8 +7,10 @@ import java.nio.file.Path;
  *
  * @param poolSize         keep-alive connections per upstream per event loop
  * @param connectTimeoutMs how long to wait for a TCP (and TLS) connection to an upstream
+ * @param idleTimeoutSeconds how long an upstream connection may stay idle before the gateway closes it
  * @param trustedCaFile    PEM certificates that https upstreams may chain to instead of the JVM's trust store; or null
  * @param verifyHostname   whether an https upstream's certificate must name the host the route connects to
  */
-public record ProxyConfig(int poolSize, int connectTimeoutMs, Path trustedCaFile, boolean verifyHostname) {
+public record ProxyConfig(int poolSize, int connectTimeoutMs, int idleTimeoutSeconds, Path trustedCaFile,
+                          boolean verifyHostname) {
 }

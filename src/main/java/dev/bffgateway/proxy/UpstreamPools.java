@@ -34,8 +34,10 @@ public final class UpstreamPools {
   private final ContextInternal context;
   private final Bootstrap bootstrap;
   private final int maxPerUpstream;
-  private final long keepAliveMs;
+  private final long idleTimeoutMs;
   private final Map<String, Pool> pools = new HashMap<>();
+  /** Closes the connections idle for longer than idleTimeoutMs, even on a pool no request takes from any more. */
+  private final ScheduledFuture<?> sweep;
   private boolean closed;
 
   /**
@@ -43,13 +45,14 @@ public final class UpstreamPools {
    * @param maxPerUpstream   connections open to one upstream at most (proxy.poolSize)
    * @param connectTimeoutMs the longest a TCP connection may take to open (proxy.connectTimeoutMs); a route may
    *                         wait less for one (see {@link Pool#acquire})
+   * @param idleTimeoutMs    how long a connection may stay idle before it is closed (proxy.idleTimeoutSeconds)
    * @param flushBatching    a new flush-batching handler for each connection (see FlushBatching)
    */
-  public UpstreamPools(ContextInternal context, int maxPerUpstream, long connectTimeoutMs,
+  public UpstreamPools(ContextInternal context, int maxPerUpstream, long connectTimeoutMs, long idleTimeoutMs,
                        Supplier<ChannelHandler> flushBatching) {
     this.context = context;
     this.maxPerUpstream = maxPerUpstream;
-    this.keepAliveMs = TimeUnit.SECONDS.toMillis(HttpClientOptions.DEFAULT_KEEP_ALIVE_TIMEOUT);
+    this.idleTimeoutMs = idleTimeoutMs;
     HttpClientOptions defaults = new HttpClientOptions();
     HttpDecoderConfig decoding = new HttpDecoderConfig()
       .setMaxInitialLineLength(defaults.getMaxInitialLineLength())
@@ -69,6 +72,16 @@ public final class UpstreamPools {
           channel.pipeline().addLast(flushBatching.get(), new HttpClientCodec(decoding, false, false));
         }
       });
+    // A connection outlives its idle timeout by at most a quarter of it.
+    long sweepMs = Math.max(1, idleTimeoutMs / 4);
+    this.sweep = context.nettyEventLoop().scheduleAtFixedRate(this::closeExpired, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void closeExpired() {
+    long now = System.currentTimeMillis();
+    for (Pool pool : pools.values()) {
+      pool.closeIdleSince(now - idleTimeoutMs);
+    }
   }
 
   /** The pool of the upstream at host:port, shared by every route of this event loop that points there. */
@@ -79,6 +92,7 @@ public final class UpstreamPools {
   /** Closes the idle connections; those in use close when their exchange ends. */
   public void close() {
     closed = true;
+    sweep.cancel(false);
     for (Pool pool : pools.values()) {
       pool.closeIdle();
     }
@@ -108,7 +122,7 @@ public final class UpstreamPools {
       long now = System.currentTimeMillis();
       UpstreamConnection connection;
       while ((connection = idle.pollFirst()) != null) {
-        if (connection.channel().isActive() && now - connection.idleSince() < keepAliveMs) {
+        if (connection.channel().isActive() && now - connection.idleSince() < idleTimeoutMs) {
           return context.succeededFuture(connection);
         }
         connection.channel().close();
@@ -179,8 +193,14 @@ public final class UpstreamPools {
     }
 
     private void closeIdle() {
+      closeIdleSince(Long.MAX_VALUE);
+    }
+
+    /** Closes the connections idle since before the given time: the least recently used are last. */
+    private void closeIdleSince(long time) {
       UpstreamConnection connection;
-      while ((connection = idle.pollFirst()) != null) {
+      while ((connection = idle.peekLast()) != null && connection.idleSince() < time) {
+        idle.pollLast();
         connection.channel().close();
       }
     }

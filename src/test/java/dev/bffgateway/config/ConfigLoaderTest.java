@@ -25,7 +25,7 @@ class ConfigLoaderTest {
         "dataDir": 7,
         "rutes": [],
         "server": { "port": "eighty", "prt": 1, "instances": -1, "tls": { "certPath": "/nonexistent/cert.pem" }, "transport": "dpdk" },
-        "proxy": { "poolSize": 0 },
+        "proxy": { "poolSize": 0, "idleTimeoutSeconds": 0 },
         "routes": [
           { "path": "/a", "upstream": "http://127.0.0.1:9000" },
           { "id": "b", "path": "/b", "upstream": "htp://x" },
@@ -50,6 +50,7 @@ class ConfigLoaderTest {
       "server.transport: \"dpdk\" is not one of auto, io_uring, epoll, nio",
       "server.prt: unknown key (did you mean \"port\"?)",
       "proxy.poolSize: 0 is out of range (1 to 10000)",
+      "proxy.idleTimeoutSeconds: 0 is out of range (1 to 3600)",
       "routes[0].id: is required",
       "routes[1].upstream: \"htp://x\" is not an http(s) URL",
       "routes[2].path: \"c/\" must start with '/', have no empty, '.' or '..' segments, no trailing '/', and no '%', '?' or '#'",
@@ -296,7 +297,7 @@ class ConfigLoaderTest {
 
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
     assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO), config.server());
-    assertEquals(new ProxyConfig(128, 5000, null, true), config.proxy());
+    assertEquals(new ProxyConfig(128, 5000, 60, null, true), config.proxy());
     RouteConfig route = config.routes().get(0);
     assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());
     assertEquals(30_000, route.timeoutMs());

@@ -52,6 +52,7 @@ class UpstreamPoolsTest {
   private final List<String> dropped = new CopyOnWriteArrayList<>();
   private Vertx vertx;
   private Http http;
+  private String upstreamUrl;
 
   @BeforeEach
   void start(Vertx vertx, @TempDir Path dataDir) {
@@ -65,6 +66,7 @@ class UpstreamPoolsTest {
       .requestHandler(this::answer)
       .listen(0, "127.0.0.1").await();
     String url = "http://127.0.0.1:" + upstream.actualPort();
+    upstreamUrl = url;
     // Answers each request with the canned response its path names, byte for byte.
     NetServer canned = vertx.createNetServer().connectHandler(socket -> socket.handler(request -> {
       String line = request.toString(StandardCharsets.ISO_8859_1);
@@ -225,6 +227,24 @@ class UpstreamPoolsTest {
     assertEquals(502, response.status());
     assertEquals(List.of("GET /stale/never"), dropped);
     assertEquals(1, staleConnections.get());
+  }
+
+  @Test
+  void aConnectionIdleForTheIdleTimeoutIsClosedByTheGateway(@TempDir Path otherDataDir) {
+    JsonObject config = TestGateway.config(otherDataDir, new JsonArray().add(TestGateway.route("api", "/api", upstreamUrl)))
+      .put("proxy", new JsonObject().put("idleTimeoutSeconds", 1));
+    Gateway gateway = TestGateway.start(vertx, config).await();
+    Http client = new Http(vertx.createHttpClient(), gateway.port());
+
+    assertEquals(200, client.get("/api/x").status());
+    long idleSince = System.nanoTime();
+    assertEquals(1, open.get());
+    waitUntil(() -> open.get() == 0);
+
+    long idleMs = (System.nanoTime() - idleSince) / 1_000_000;
+    assertTrue(idleMs >= 900, "closed after " + idleMs + " ms idle, before the idle timeout");
+    assertEquals(200, client.get("/api/x").status());
+    assertEquals(2, connections.get());
   }
 
   @Test
