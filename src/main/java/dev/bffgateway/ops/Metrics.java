@@ -30,6 +30,7 @@ public final class Metrics {
     private final String routeId;
     private Counter[] byStatusClass;
     private Timer upstream;
+    private Counter resent;
 
     private RouteMeters(PrometheusMeterRegistry registry, String routeId) {
       this.registry = registry;
@@ -53,6 +54,14 @@ public final class Metrics {
           .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
       }
       upstream.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A request lost on a reused upstream connection the upstream dropped, sent again on another. */
+    public void upstreamResent() {
+      if (resent == null) {
+        resent = registry.counter("bff.upstream.resent", "route", routeId);
+      }
+      resent.increment();
     }
   }
 

@@ -411,6 +411,7 @@ final class Forwarder {
       if (sendAgain()) {
         LOG.debug("route {}: a reused upstream connection was lost before any answer ({}), sending the request again",
           routeId, cause.toString());
+        meters.upstreamResent();
         exchange(request, requestHead, false, start);
         return;
       }

@@ -189,6 +189,7 @@ class UpstreamPoolsTest {
     assertEquals(2, staleConnections.get());
     assertEquals("fresh DELETE /stale/c", http.send(HttpMethod.DELETE, "/stale/c", null, null).await().body().toString());
     assertEquals(3, staleConnections.get());
+    assertTrue(http.get("/metrics").body().toString().contains("bff_upstream_resent_total{route=\"stale\"} 2.0"));
   }
 
   @Test
@@ -206,6 +207,7 @@ class UpstreamPoolsTest {
     assertEquals(502, emptyPost.status());
     assertEquals(List.of("POST /stale/b", "PUT /stale/d", "POST /stale/f"), dropped);
     assertEquals(3, staleConnections.get());
+    assertFalse(http.get("/metrics").body().toString().contains("bff_upstream_resent_total"));
   }
 
   @Test
