@@ -53,7 +53,8 @@ import java.util.concurrent.TimeoutException;
  * request.
  * <p>The route's timeout bounds both the wait for the response to start and any silence while it streams, so a
  * slow upstream becomes a 504 while a long download that keeps moving is never cut. An upstream that refuses or
- * resets the connection is a 502.
+ * resets the connection is a 502, but for an idempotent request it dropped on a reused connection, which is sent
+ * again (see {@link PooledExchange#upstreamFailed}).
  */
 final class Forwarder {
   private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
