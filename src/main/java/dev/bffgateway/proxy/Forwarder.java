@@ -158,6 +158,7 @@ final class Forwarder {
       upstream.end();
     } else {
       upstream.setChunked(chunked);
+      continueIfExpected(request);
       body.to(upstream).onFailure(failure -> upstream.reset());
     }
     upstream.response().onComplete(answered -> {
@@ -254,6 +255,19 @@ final class Forwarder {
     });
   }
 
+  /**
+   * RFC 9110 §10.1.1: a client that sent {@code Expect: 100-continue} holds its body back until it gets
+   * {@code 100 Continue}, or tires of waiting (curl after a second; .NET's HttpWebRequest, which sends the header on
+   * every POST by default, after 350 ms). Called once the upstream can take the body, so a request the gateway
+   * refuses first gets its answer without the body being sent. The gateway's own endpoints get this from vertx-web's
+   * BodyHandler; the upstream never sees the header (UpstreamHeaders).
+   */
+  private static void continueIfExpected(HttpServerRequest request) {
+    if (request.version() != HttpVersion.HTTP_1_0 && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+      request.response().writeContinue();
+    }
+  }
+
   /** Lets the rest of the client's body be read and dropped, so its connection can carry the next request. */
   private static void dropBody(HttpServerRequest request) {
     request.handler(null).endHandler(null).resume();
@@ -324,6 +338,7 @@ final class Forwarder {
           channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
       });
+      continueIfExpected(request);
       request.resume();
     }
 

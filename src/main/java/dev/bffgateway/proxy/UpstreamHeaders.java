@@ -20,7 +20,7 @@ import java.util.Map;
  * set and every header that {@code Connection} names), the upstream gets its own {@code Host}, and the gateway
  * is the edge, so whatever the client claimed in {@code Forwarded}/{@code X-Forwarded-*}/{@code X-Real-IP} is
  * dropped and replaced by what the gateway saw, as are the identity headers only the gateway sets; the request's id
- * goes along.
+ * goes along. {@code Expect: 100-continue} is answered by the gateway (Forwarder), so it stays on its hop.
  * <p>Toward the client: the same hop-by-hop rule, exactly one request id (the gateway's), no upstream CORS
  * headers when the gateway answers CORS itself, and {@code Cache-Control: no-store} (without {@code Expires})
  * when the gateway sets cookies on the response, whatever the upstream said about its own content; and a Date.
@@ -33,7 +33,7 @@ final class UpstreamHeaders {
 
   /** Never copied toward the upstream; names compare case-insensitively, as in any MultiMap. */
   private static final MultiMap NOT_FORWARDED = names("connection", "keep-alive", "proxy-connection",
-    "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
+    "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "expect",
     "forwarded", FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST, FORWARDED_PREFIX, "x-forwarded-port",
     "x-forwarded-server", "x-real-ip", RequestIds.HEADER,
     UpstreamIdentity.USER_ID, UpstreamIdentity.USER_NAME, UpstreamIdentity.USER_ROLES);
