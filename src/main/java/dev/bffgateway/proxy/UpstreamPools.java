@@ -80,7 +80,7 @@ public final class UpstreamPools {
   private void closeExpired() {
     long now = System.currentTimeMillis();
     for (Pool pool : pools.values()) {
-      pool.closeIdleSince(now - idleTimeoutMs);
+      pool.closeExpired(now);
     }
   }
 
@@ -119,10 +119,11 @@ public final class UpstreamPools {
      * {@link TimeoutException} when none came within timeoutMs; a connection that opens later is kept for the next.
      */
     Future<UpstreamConnection> acquire(long timeoutMs) {
-      long now = System.currentTimeMillis();
+      // Between two sweeps a connection may have run out its idle time.
+      closeExpired(System.currentTimeMillis());
       UpstreamConnection connection;
       while ((connection = idle.pollFirst()) != null) {
-        if (connection.channel().isActive() && now - connection.idleSince() < idleTimeoutMs) {
+        if (connection.channel().isActive()) {
           return context.succeededFuture(connection);
         }
         connection.channel().close();
@@ -194,6 +195,10 @@ public final class UpstreamPools {
 
     private void closeIdle() {
       closeIdleSince(Long.MAX_VALUE);
+    }
+
+    private void closeExpired(long now) {
+      closeIdleSince(now - idleTimeoutMs);
     }
 
     /** Closes the connections idle since before the given time: the least recently used are last. */
