@@ -53,13 +53,20 @@ public final class AccessLog {
     return field(json, "sub", exchange.subject()).append('}').toString();
   }
 
-  private static StringBuilder field(StringBuilder json, String name, String value) {
+  /** Appends {@code "name":"value"}, the value escaped as a JSON string, or {@code "name":null}. */
+  static StringBuilder field(StringBuilder json, String name, String value) {
     json.append('"').append(name).append("\":");
     if (value == null) {
       return json.append("null");
     }
     json.append('"');
-    for (int i = 0; i < value.length(); i++) {
+    int plain = plainLength(value);
+    if (plain == value.length()) {
+      // Nearly every value: copied whole, not char by char.
+      return json.append(value).append('"');
+    }
+    json.append(value, 0, plain);
+    for (int i = plain; i < value.length(); i++) {
       char c = value.charAt(i);
       switch (c) {
         case '"' -> json.append("\\\"");
@@ -74,6 +81,17 @@ public final class AccessLog {
       }
     }
     return json.append('"');
+  }
+
+  /** How many of the value's first characters need no escaping in a JSON string. */
+  private static int plainLength(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\') {
+        return i;
+      }
+    }
+    return value.length();
   }
 
   private static void appendThreeDigits(StringBuilder out, int value) {
