@@ -1,6 +1,5 @@
 package dev.bffgateway;
 
-import io.netty.channel.ChannelHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -21,12 +20,7 @@ final class FlushBatching {
 
   static void install(HttpConnection connection) {
     if (connection instanceof ConnectionBase base) {
-      base.channel().pipeline().addFirst(newHandler());
+      base.channel().pipeline().addFirst(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     }
-  }
-
-  /** The handler for one connection: pipelines of the gateway's own (the upstream pools') put it first too. */
-  static ChannelHandler newHandler() {
-    return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
   }
 }

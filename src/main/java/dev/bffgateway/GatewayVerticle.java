@@ -24,7 +24,7 @@ import dev.bffgateway.ops.MetricsEndpoint;
 import dev.bffgateway.web.Target;
 import dev.bffgateway.proxy.ProxyRoute;
 import dev.bffgateway.proxy.RouteTable;
-import dev.bffgateway.proxy.UpstreamPools;
+import dev.bffgateway.proxy.UpstreamConnections;
 import dev.bffgateway.web.ErrorResponses;
 import dev.bffgateway.web.FrontDoor;
 import dev.bffgateway.web.GatewayCookies;
@@ -40,7 +40,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
@@ -57,8 +56,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * One event loop's share of the gateway: its own upstream connections (pooled), route table and instance of
- * the shared listening socket. Everything it uses was built from the configuration before the first request.
+ * One event loop's share of the gateway: its own upstream connections (pooled by Vert.x's HttpClient), router and
+ * instance of the shared listening socket. Everything it uses was built from the configuration before the first
+ * request.
  */
 final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
@@ -68,10 +68,10 @@ final class GatewayVerticle extends VerticleBase {
   private final IntConsumer onListening;
   private final AtomicInteger openConnections;
   private HttpClient client;
-  private UpstreamPools pools;
+  private final UpstreamConnections connections = new UpstreamConnections();
   private HttpServer server;
   /** Everything that answers requests, built from one configuration; replaced whole by {@link #reload}. */
-  private Handler<HttpServerRequest> frontDoor;
+  private Handler<HttpServerRequest> router;
 
   /** @param openConnections client connections open on all of the gateway's event loops, for server.maxConnections */
   GatewayVerticle(GatewayConfig config, Components components, IntConsumer onListening, AtomicInteger openConnections) {
@@ -88,10 +88,7 @@ final class GatewayVerticle extends VerticleBase {
       .with(new PoolOptions().setHttp1MaxSize(initial.proxy().poolSize()))
       .withConnectHandler(FlushBatching::install)
       .build();
-    pools = new UpstreamPools((ContextInternal) context, initial.proxy().poolSize(), initial.proxy().connectTimeoutMs(),
-      TimeUnit.SECONDS.toMillis(initial.proxy().idleTimeoutSeconds()),
-      FlushBatching::newHandler);
-    frontDoor = frontDoor(initial, initialComponents);
+    router = router(initial, initialComponents);
 
     ServerConfig listener = initial.server();
     return vertx.createHttpServer(serverOptions(listener))
@@ -99,7 +96,7 @@ final class GatewayVerticle extends VerticleBase {
         FlushBatching.install(connection);
         admit(connection, listener.maxConnections());
       })
-      .requestHandler(request -> frontDoor.handle(request))
+      .requestHandler(request -> router.handle(request))
       .listen(listener.port(), listener.host())
       .onSuccess(listening -> {
         server = listening;
@@ -122,7 +119,7 @@ final class GatewayVerticle extends VerticleBase {
       Promise<Void> swapped = Promise.promise();
       context.runOnContext(v -> {
         try {
-          frontDoor = frontDoor(config, components);
+          router = router(config, components);
           swapped.complete();
         } catch (RuntimeException e) {
           swapped.fail(e);
@@ -143,20 +140,20 @@ final class GatewayVerticle extends VerticleBase {
     connection.closeHandler(closed -> openConnections.decrementAndGet());
   }
 
-  /** Stops accepting, lets in-flight requests finish for up to the grace period, then closes the upstream pools. */
+  /** Stops accepting, lets in-flight requests finish for up to the grace period, then closes the upstream connections. */
   @Override
   public Future<?> stop() {
     Future<Void> drained = server == null ? Future.succeededFuture()
       : server.shutdown(initial.server().shutdownGraceSeconds(), TimeUnit.SECONDS);
-    return drained.eventually(() -> {
-      if (pools != null) {
-        pools.close();
-      }
-      return client == null ? Future.succeededFuture() : client.close();
-    });
+    return drained.eventually(() -> client == null ? Future.succeededFuture() : client.close());
   }
 
-  private Handler<HttpServerRequest> frontDoor(GatewayConfig config, Components components) {
+  /**
+   * The one router every request goes through: the front door finds the request's target (a trie of the routes and
+   * the gateway's reserved paths) and runs a proxied route's handler chain, or hands over to the gateway's endpoints
+   * mounted after it. One failure handler answers every refusal and fault.
+   */
+  private Router router(GatewayConfig config, Components components) {
     VerifiedTokenCache verified = components.tokens().newCache(components.metrics());
     GatewayCookies cookies = new GatewayCookies(config.cookies());
     CsrfGuard csrf = new CsrfGuard(config.csrf());
@@ -172,44 +169,38 @@ final class GatewayVerticle extends VerticleBase {
     RouteServices services = new RouteServices(authenticator, csrf, cors, cookies, components.tokens().newUpstreamTokens(),
       components.providerGrants(), oidcClients);
 
-    Router endpoints = gatewayEndpoints(config, components,
-      new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients), verified, refresher, sessionUsers, revocations),
-      new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()));
     RouteTable.Builder<Target> targets = RouteTable.builder();
     for (RouteConfig route : config.routes()) {
       Metrics.RouteMeters meters = components.metrics().route(route.id());
-      targets.put(route.path(), new Target(route.id(), meters, new ProxyRoute(route, config.proxy(), client, pools, services, meters)));
+      targets.put(route.path(), new Target(route.id(), meters,
+        new ProxyRoute(vertx, route, config.proxy(), client, connections, services, meters), route.pathParameters()));
     }
-    Target gateway = Target.gateway(endpoints::handle);
     for (String reserved : ReservedPaths.ALL) {
-      targets.put(reserved, gateway);
+      targets.put(reserved, Target.GATEWAY);
     }
     if (config.admin().enabled()) {
-      targets.put(AdminConfig.PATH, gateway);
+      targets.put(AdminConfig.PATH, Target.GATEWAY);
     }
     if (config.metrics().enabled()) {
-      targets.put(MetricsConfig.PATH, gateway);
+      targets.put(MetricsConfig.PATH, Target.GATEWAY);
     }
     if (config.web().enabled()) {
-      targets.put("/", gateway);
+      targets.put("/", Target.GATEWAY);
     }
-    return new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()), config.server().hstsMaxAgeSeconds());
-  }
 
-  private Router gatewayEndpoints(GatewayConfig config, Components components, AuthEndpoints auth, AccountEndpoints account) {
     Router router = Router.router(vertx);
+    router.route().handler(new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()), config.server().hstsMaxAgeSeconds()));
     Health.mount(router, vertx, config, components.store());
     components.tokens().mount(router);
     MetricsEndpoint.mount(router, config.metrics(), components.metrics());
-    account.mount(router);
-    auth.mount(router, vertx);
+    new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()).mount(router);
+    new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients), verified, refresher, sessionUsers, revocations)
+      .mount(router, vertx);
     StaticFiles.mount(router, config.web());
+    long maxBodyBytes = config.server().maxBodyBytes();
+    router.route().failureHandler(ctx -> ErrorResponses.failed(ctx, maxBodyBytes));
     router.errorHandler(404, ctx -> ErrorResponses.send(ctx.response(), 404, "No route matches " + ctx.normalizedPath()));
     router.errorHandler(405, ctx -> ErrorResponses.send(ctx.response(), 405, "Method " + ctx.request().method().name() + " is not allowed"));
-    router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(), 413,
-      "The request body is larger than " + config.server().maxBodyBytes() + " bytes"));
-    router.errorHandler(400, ctx -> ErrorResponses.send(ctx.response(), 400, "The request is not valid"));
-    router.errorHandler(500, ctx -> ErrorResponses.fault(ctx.response(), ctx.failure()));
     return router;
   }
 

@@ -184,8 +184,9 @@ public final class ConfigLoader {
     int idleTimeoutSeconds = in.integer("idleTimeoutSeconds", 60, 1, 3_600);
     Path trustedCaFile = in.has("trustedCaFile") ? readableFile(in, "trustedCaFile") : null;
     boolean verifyHostname = in.bool("verifyHostname", true);
+    long maxBufferedBodyBytes = in.number("maxBufferedBodyBytes", 16L << 20, 0, 1L << 30);
     in.rejectUnknownKeys();
-    return new ProxyConfig(poolSize, connectTimeoutMs, idleTimeoutSeconds, trustedCaFile, verifyHostname);
+    return new ProxyConfig(poolSize, connectTimeoutMs, idleTimeoutSeconds, trustedCaFile, verifyHostname, maxBufferedBodyBytes);
   }
 
   private TokensConfig tokens(ObjectReader in) {
@@ -460,6 +461,7 @@ public final class ConfigLoader {
     List<String> roles = orEmpty(in.strings("roles"));
     List<String> permissions = orEmpty(in.strings("permissions"));
     boolean identityHeaders = in.bool("identityHeaders", false);
+    boolean pathParameters = in.bool("pathParameters", false);
     boolean relaysProviderToken = in.isString("upstreamToken");
     if (relaysProviderToken && !"idp".equals(in.string("upstreamToken", null))) {
       in.error("upstreamToken", "must be \"idp\" (relay the OpenID provider's token) or an object (mint a token for the upstream)");
@@ -488,7 +490,7 @@ public final class ConfigLoader {
       return null;
     }
     return new RouteConfig(id, path, upstream, stripPrefix, methods, timeoutMs, auth, websocket, roles, permissions,
-      identityHeaders, upstreamToken, relaysProviderToken);
+      identityHeaders, upstreamToken, relaysProviderToken, pathParameters);
   }
 
   private static List<String> orEmpty(List<String> values) {

@@ -18,10 +18,13 @@ import java.util.Set;
  * @param upstreamToken   a token minted for this upstream instead of the browser's; null to forward the user's
  * @param relaysProviderToken {@code "upstreamToken": "idp"}: the access token of the OpenID provider the user signed
  *                        in with, kept and refreshed by the gateway, instead of any gateway token
+ * @param pathParameters  whether request paths may carry {@code ;} parameters (RFC 3986 §3.3), which servlet
+ *                        containers strip before routing; the route is then chosen on the path without them
  */
 public record RouteConfig(String id, String path, Upstream upstream, boolean stripPrefix, Set<HttpMethod> methods,
                           int timeoutMs, AuthMode auth, boolean websocket, List<String> roles, List<String> permissions,
-                          boolean identityHeaders, UpstreamToken upstreamToken, boolean relaysProviderToken) {
+                          boolean identityHeaders, UpstreamToken upstreamToken, boolean relaysProviderToken,
+                          boolean pathParameters) {
 
   /**
    * A short-lived token for one audience, so a backend only ever sees tokens meant for it.

@@ -19,6 +19,26 @@ public final class PathNormalizer {
     return isNormal(raw) ? raw : normalizeSlowly(raw);
   }
 
+  /**
+   * The path without the {@code ;} parameters of its segments (RFC 3986 §3.3): {@code /a;x/b;y=1} is {@code /a/b}.
+   * What a servlet container routes on, so what a route that accepts parameters is chosen by.
+   */
+  public static String withoutParameters(String path) {
+    StringBuilder out = new StringBuilder(path.length());
+    int i = 0;
+    while (i < path.length()) {
+      int semicolon = path.indexOf(';', i);
+      if (semicolon < 0) {
+        out.append(path, i, path.length());
+        break;
+      }
+      out.append(path, i, semicolon);
+      int slash = path.indexOf('/', semicolon);
+      i = slash < 0 ? path.length() : slash;
+    }
+    return out.toString();
+  }
+
   /** The common case, checked in one pass without allocating: nothing to decode, collapse or resolve. */
   private static boolean isNormal(String path) {
     int length = path.length();

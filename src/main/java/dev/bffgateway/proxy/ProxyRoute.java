@@ -9,8 +9,10 @@ import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.web.Exchange;
 import dev.bffgateway.web.Target;
-import dev.bffgateway.web.ErrorResponses;
+import dev.bffgateway.web.Refusal;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
@@ -23,43 +25,43 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * A configured route on one event loop: checks the method, finds and authorizes the user, then hands the
- * exchange to the route's {@link Forwarder}.
+ * A configured route's handler chain on one event loop: checks the method, finds and authorizes the user and the
+ * CSRF rule, then hands the request to the route's {@link RouteProxy}. Refusals go to the router's failure handler.
  */
-public final class ProxyRoute implements Target.Handler {
+public final class ProxyRoute implements Target.Route {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyRoute.class);
 
   private final RouteConfig route;
-  private final Forwarder forwarder;
+  private final RouteProxy forwarder;
   private final String allowed;
   private final RouteServices services;
 
-  public ProxyRoute(RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamPools pools, RouteServices services,
-                    Metrics.RouteMeters meters) {
+  public ProxyRoute(Vertx vertx, RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamConnections connections,
+                    RouteServices services, Metrics.RouteMeters meters) {
     this.route = route;
     this.services = services;
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-    UpstreamHeaders headers = new UpstreamHeaders(route, services.cors().enabled(), new UpstreamIdentity(route, services.cookies()));
-    this.forwarder = new Forwarder(route, proxyConfig, client, pools, headers, meters);
+    this.forwarder = new RouteProxy(vertx, route, proxyConfig, client, connections, services, meters);
   }
 
   @Override
-  public void handle(HttpServerRequest request, Exchange exchange) {
+  public void handle(RoutingContext ctx, Exchange exchange) {
+    HttpServerRequest request = ctx.request();
     if (!route.allows(request.method())) {
       request.response().putHeader(HttpHeaders.ALLOW, allowed);
-      ErrorResponses.send(request.response(), 405, "Method " + request.method().name() + " is not allowed on " + route.path());
+      ctx.fail(new Refusal(405, "Method " + request.method().name() + " is not allowed on " + route.path()));
       return;
     }
     if (route.auth() == AuthMode.NONE) {
-      forwarder.forward(request, exchange.path(), null, null);
+      forwarder.forward(ctx, exchange, exchange.path(), null, null);
       return;
     }
-    whenReady(request, services.authenticator().authenticate(request), caller -> {
+    whenReady(ctx, services.authenticator().authenticate(request), caller -> {
       caller.applyCookies(request.response());
       if (caller.user() != null) {
         exchange.identify(caller.user().subject());
       }
-      authorize(request, exchange, caller);
+      authorize(ctx, exchange, caller);
     });
   }
 
@@ -68,8 +70,9 @@ public final class ProxyRoute implements Target.Handler {
    * held meanwhile (a refresh, a revocation check or a provider refresh may take a while); the forwarder or the
    * refusal resumes it.
    */
-  private <T> void whenReady(HttpServerRequest request, Future<T> pending, Consumer<T> next) {
-    if (!pending.isComplete() && Forwarder.carriesBody(request)) {
+  private <T> void whenReady(RoutingContext ctx, Future<T> pending, Consumer<T> next) {
+    HttpServerRequest request = ctx.request();
+    if (!pending.isComplete() && UpstreamRequest.carriesBody(request)) {
       request.pause();
     }
     pending.onComplete(result -> {
@@ -80,49 +83,49 @@ public final class ProxyRoute implements Target.Handler {
       try {
         next.accept(result.result());
       } catch (RuntimeException fault) {
-        // After a wait this runs outside the front door's guard: answer here, or nobody will.
-        refuse(request, fault);
+        ctx.fail(fault);
       }
     });
   }
 
-  private void authorize(HttpServerRequest request, Exchange exchange, Authenticated caller) {
+  private void authorize(RoutingContext ctx, Exchange exchange, Authenticated caller) {
+    HttpServerRequest request = ctx.request();
     if (caller.user() == null && route.auth() == AuthMode.REQUIRED) {
       request.response().putHeader("www-authenticate", "Bearer");
-      respond(request, 401, "Not Authenticated");
+      ctx.fail(new Refusal(401, "Not Authenticated"));
       return;
     }
     if (caller.user() != null && !caller.user().roles().containsAll(route.roles())) {
-      respond(request, 403, "Invalid Role");
+      ctx.fail(new Refusal(403, "Invalid Role"));
       return;
     }
     if (caller.user() != null && !caller.user().permissions().containsAll(route.permissions())) {
-      respond(request, 403, "Invalid Permission");
+      ctx.fail(new Refusal(403, "Invalid Permission"));
       return;
     }
     String csrfRefusal = caller.viaCookie() ? services.csrf().refusal(request) : null;
     if (csrfRefusal != null) {
       LOG.debug("route {}: CSRF check refused the request: {}", route.id(), csrfRefusal);
-      respond(request, 403, "Cross-site request refused");
+      ctx.fail(new Refusal(403, "Cross-site request refused"));
       return;
     }
     if (route.relaysProviderToken()) {
-      relayProviderToken(request, exchange, caller);
+      relayProviderToken(ctx, exchange, caller);
       return;
     }
-    forwarder.forward(request, exchange.path(), caller.user(), caller.user() == null ? null : upstreamToken(caller));
+    forwarder.forward(ctx, exchange, exchange.path(), caller.user(), caller.user() == null ? null : upstreamToken(caller));
   }
 
   /** The provider's access token of the caller's sign-in (its family, the token's sid), or a refusal: fail closed. */
-  private void relayProviderToken(HttpServerRequest request, Exchange exchange, Authenticated caller) {
+  private void relayProviderToken(RoutingContext ctx, Exchange exchange, Authenticated caller) {
     String familyId = caller.user().claims().getString("sid");
     if (familyId == null) {
-      request.response().putHeader("www-authenticate", "Bearer");
-      respond(request, 401, "This route needs a sign-in with an identity provider");
+      ctx.response().putHeader("www-authenticate", "Bearer");
+      ctx.fail(new Refusal(401, "This route needs a sign-in with an identity provider"));
       return;
     }
-    whenReady(request, services.providerGrants().accessToken(familyId, services.oidcClients()), token -> {
-      forwarder.forward(request, exchange.path(), caller.user(), token);
+    whenReady(ctx, services.providerGrants().accessToken(familyId, services.oidcClients()), token -> {
+      forwarder.forward(ctx, exchange, exchange.path(), caller.user(), token);
     });
   }
 
@@ -141,10 +144,5 @@ public final class ProxyRoute implements Target.Handler {
     }
     request.resume();
     Failures.send(request.response(), failure);
-  }
-
-  private static void respond(HttpServerRequest request, int status, String message) {
-    request.resume();
-    ErrorResponses.send(request.response(), status, message);
   }
 }

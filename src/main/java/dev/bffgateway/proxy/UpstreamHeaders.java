@@ -4,14 +4,12 @@ import dev.bffgateway.config.AuthMode;
 import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.token.VerifiedToken;
 import dev.bffgateway.web.RequestIds;
-import io.netty.handler.codec.DateFormatter;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
-import java.util.Date;
 import java.util.Map;
 
 /**
@@ -20,10 +18,11 @@ import java.util.Map;
  * set and every header that {@code Connection} names), the upstream gets its own {@code Host}, and the gateway
  * is the edge, so whatever the client claimed in {@code Forwarded}/{@code X-Forwarded-*}/{@code X-Real-IP} is
  * dropped and replaced by what the gateway saw, as are the identity headers only the gateway sets; the request's id
- * goes along. {@code Expect: 100-continue} is answered by the gateway (Forwarder), so it stays on its hop.
+ * goes along. {@code Expect: 100-continue} is answered by the gateway ({@link UpstreamRequest}), so it stays on its hop.
  * <p>Toward the client: the same hop-by-hop rule, exactly one request id (the gateway's), no upstream CORS
  * headers when the gateway answers CORS itself, and {@code Cache-Control: no-store} (without {@code Expires})
- * when the gateway sets cookies on the response, whatever the upstream said about its own content; and a Date.
+ * when the gateway sets cookies on the response, whatever the upstream said about its own content. HttpProxy adds
+ * the Date an upstream left out (RFC 9110 §6.6.1).
  */
 final class UpstreamHeaders {
   static final String FORWARDED_FOR = "x-forwarded-for";
@@ -40,12 +39,6 @@ final class UpstreamHeaders {
   /** Never copied toward the client. Content-Length stays: the body is relayed as it is. */
   private static final MultiMap NOT_RETURNED = names("connection", "keep-alive", "proxy-connection",
     "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", RequestIds.HEADER);
-
-  private record FormattedDate(long second, String value) {
-  }
-
-  /** Shared by the event loops; each reads one immutable pair, so a race only formats the same second twice. */
-  private static volatile FormattedDate date = new FormattedDate(0, "");
 
   private final String prefix;
   private final boolean corsByGateway;
@@ -74,7 +67,7 @@ final class UpstreamHeaders {
     for (Map.Entry<String, String> header : in) {
       String name = header.getKey();
       if (NOT_FORWARDED.contains(name) || (named != null && named.contains(name))
-        || (authorizationByGateway && name.equalsIgnoreCase("authorization"))) {
+        || (authorizationByGateway && name.equalsIgnoreCase("authorization")) || spellsGatewayHeader(name)) {
         continue;
       }
       if (name.equalsIgnoreCase("cookie")) {
@@ -92,7 +85,8 @@ final class UpstreamHeaders {
     if (client != null && client.hostAddress() != null) {
       out.set(FORWARDED_FOR, client.hostAddress());
     }
-    out.set(FORWARDED_PROTO, incoming.scheme());
+    // From the connection, never from what the client said (an h2c :scheme can say anything).
+    out.set(FORWARDED_PROTO, incoming.isSSL() ? "https" : "http");
     HostAndPort authority = incoming.authority();
     if (authority != null) {
       out.set(FORWARDED_HOST, authority.toString());
@@ -103,37 +97,39 @@ final class UpstreamHeaders {
     out.set(RequestIds.HEADER, RequestIds.of(incoming));
   }
 
-  /** Copies the upstream's response headers to the client's response, which may hold the gateway's already. */
-  void toClient(MultiMap in, MultiMap out) {
+  /**
+   * CGI, WSGI and Rack read {@code X_User_Roles} and {@code X-User-Roles} alike, as {@code HTTP_X_USER_ROLES}
+   * (RFC 3875 §4.1.18), so a client's header that spells a gateway-owned one with underscores is dropped too.
+   */
+  private static boolean spellsGatewayHeader(String name) {
+    return name.indexOf('_') >= 0 && NOT_FORWARDED.contains(name.replace('_', '-'));
+  }
+
+  /**
+   * Copies the upstream's response headers that may reach the client into {@code kept}.
+   *
+   * @param out       the client's response headers so far: the gateway's own, its cookies among them
+   * @param websocket a 101 toward a WebSocket keeps its Connection and Upgrade
+   */
+  void toClient(MultiMap in, MultiMap out, MultiMap kept, boolean websocket) {
     boolean noStore = out.contains(HttpHeaders.SET_COOKIE);
-    MultiMap named = namedByConnection(in);
+    MultiMap named = websocket ? null : namedByConnection(in);
     for (Map.Entry<String, String> header : in) {
       String name = header.getKey();
-      if (NOT_RETURNED.contains(name) || (named != null && named.contains(name))
+      if ((NOT_RETURNED.contains(name) && !(websocket && isUpgradeHeader(name))) || (named != null && named.contains(name))
         || (corsByGateway && name.regionMatches(true, 0, "access-control-", 0, 15))
         || (noStore && (name.equalsIgnoreCase("expires") || name.equalsIgnoreCase("cache-control")))) {
         continue;
       }
-      out.add(name, header.getValue());
+      kept.add(name, header.getValue());
     }
     if (noStore) {
-      out.set(HttpHeaders.CACHE_CONTROL, "no-store");
-    }
-    if (!out.contains(HttpHeaders.DATE)) {
-      // RFC 9110 §6.6.1: a recipient with a clock adds the Date an upstream without one left out.
-      out.set(HttpHeaders.DATE, now());
+      kept.set(HttpHeaders.CACHE_CONTROL, "no-store");
     }
   }
 
-  /** The current HTTP date, formatted once a second rather than once a response. */
-  private static String now() {
-    long second = System.currentTimeMillis() / 1000;
-    FormattedDate cached = date;
-    if (cached.second() != second) {
-      cached = new FormattedDate(second, DateFormatter.format(new Date(second * 1000)));
-      date = cached;
-    }
-    return cached.value();
+  private static boolean isUpgradeHeader(String name) {
+    return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("upgrade");
   }
 
   /** The headers a {@code Connection} header names, or null when there are none beyond the fixed set (no map built). */

@@ -40,13 +40,28 @@ final class UpstreamIdentity {
     }
     out.set(HttpHeaders.AUTHORIZATION, bearer(token));
     if (identityHeaders && user != null) {
-      out.set(USER_ID, user.subject());
+      out.set(USER_ID, headerValue(user.subject()));
       String userName = user.claims().getString("preferred_username");
       if (userName != null) {
-        out.set(USER_NAME, userName);
+        out.set(USER_NAME, headerValue(userName));
       }
-      out.set(USER_ROLES, String.join(",", user.roles()));
+      out.set(USER_ROLES, headerValue(String.join(",", user.roles())));
     }
+  }
+
+  /**
+   * The value, or a fault when it cannot be a header value (RFC 9110 §5.5: no CR, LF, NUL or other control
+   * character): a user whose name or role carries a line break must not add headers of its own upstream. Vert.x's
+   * client would refuse it only once the request is under way, which reads as the upstream's failure (502).
+   */
+  private static String headerValue(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        throw new IllegalArgumentException("an identity value cannot be sent as a header");
+      }
+    }
+    return value;
   }
 
   /**

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,27 @@ public final class ErrorResponses {
   public static Future<Void> fault(HttpServerResponse response, Throwable fault) {
     LOG.error("request failed", fault);
     return send(response, 500, "The gateway could not handle the request");
+  }
+
+  /**
+   * The router's failure handler, for every request: a {@link Refusal} is answered with its status and message; a
+   * status vertx-web failed the request with (a body over the limit, a malformed request) with its own message;
+   * anything else is a fault.
+   */
+  public static void failed(RoutingContext ctx, long maxBodyBytes) {
+    HttpServerResponse response = ctx.response();
+    ctx.request().resume();
+    if (ctx.failure() instanceof Refusal refusal) {
+      send(response, refusal.status(), refusal.getMessage());
+      return;
+    }
+    switch (ctx.statusCode()) {
+      case 400 -> send(response, 400, "The request is not valid");
+      case 404 -> send(response, 404, "No route matches " + ctx.normalizedPath());
+      case 405 -> send(response, 405, "Method " + ctx.request().method().name() + " is not allowed");
+      case 413 -> send(response, 413, "The request body is larger than " + maxBodyBytes + " bytes");
+      default -> fault(response, ctx.failure() == null ? new IllegalStateException("status " + ctx.statusCode()) : ctx.failure());
+    }
   }
 
   public static Future<Void> send(HttpServerResponse response, int status, String message) {

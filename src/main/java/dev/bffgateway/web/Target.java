@@ -1,27 +1,22 @@
 package dev.bffgateway.web;
 
 import dev.bffgateway.ops.Metrics;
-import io.vertx.core.Handler;
-import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
 
 /**
- * Where the front door sends a request: a proxied route or the gateway's own endpoints.
+ * What a request's path leads to: a proxied route, or the gateway's own endpoints (the router's next routes).
  *
  * @param id     the route's id, or "gateway"
  * @param meters the route's meters; null for the gateway's endpoints
+ * @param route  the proxied route's handlers; null for the gateway's endpoints
+ * @param pathParameters whether the path may carry {@code ;} parameters
  */
-public record Target(String id, Metrics.RouteMeters meters, Handler handler) {
-  /** Handles one request; may tell the exchange who the user is. */
-  @FunctionalInterface
-  public interface Handler {
-    void handle(HttpServerRequest request, Exchange exchange);
-  }
+public record Target(String id, Metrics.RouteMeters meters, Route route, boolean pathParameters) {
+  public static final Target GATEWAY = new Target("gateway", null, null, false);
 
-  /** The gateway's own endpoints, whose answers all carry {@code X-Content-Type-Options: nosniff}. */
-  public static Target gateway(io.vertx.core.Handler<HttpServerRequest> endpoints) {
-    return new Target("gateway", null, (request, exchange) -> {
-      request.response().putHeader(ErrorResponses.NOSNIFF, "nosniff");
-      endpoints.handle(request);
-    });
+  /** A proxied route's handler chain: method, user, roles, CSRF, then the upstream. */
+  @FunctionalInterface
+  public interface Route {
+    void handle(RoutingContext ctx, Exchange exchange);
   }
 }

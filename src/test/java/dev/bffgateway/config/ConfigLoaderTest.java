@@ -297,7 +297,7 @@ class ConfigLoaderTest {
 
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
     assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO), config.server());
-    assertEquals(new ProxyConfig(128, 5000, 60, null, true), config.proxy());
+    assertEquals(new ProxyConfig(128, 5000, 60, null, true, 16L << 20), config.proxy());
     RouteConfig route = config.routes().get(0);
     assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());
     assertEquals(30_000, route.timeoutMs());

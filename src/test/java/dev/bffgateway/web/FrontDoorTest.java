@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,20 +21,22 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** The front door's guard: whatever a target throws, the client gets an answer. */
+/** Whatever a target throws, the router's failure handler gives the client an answer. */
 @ExtendWith(VertxExtension.class)
 @Timeout(30)
 class FrontDoorTest {
 
   @Test
   void aTargetThatThrowsAnswersA500AndTheConnectionGoesOn(Vertx vertx) {
-    Target broken = new Target("broken", null, (request, exchange) -> {
-      request.pause();
+    Target broken = new Target("broken", null, (ctx, exchange) -> {
+      ctx.request().pause();
       throw new IllegalStateException("a detail for the log only");
-    });
+    }, false);
     FrontDoor door = new FrontDoor(RouteTable.<Target>builder().put("/broken", broken).build(),
       new Cors(new CorsConfig(Set.of(), false, List.of(), List.of(), List.of(), 0)), new AccessLog(false), 0);
-    HttpServer server = vertx.createHttpServer().requestHandler(door).listen(0, "127.0.0.1").await();
+    Router router = Router.router(vertx);
+    router.route().handler(door).failureHandler(ctx -> ErrorResponses.failed(ctx, 1024));
+    HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
     Http http = new Http(vertx.createHttpClient(), server.actualPort());
 
     Http.Response withBody = http.send(HttpMethod.POST, "/broken/x", MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("{}")).await();
