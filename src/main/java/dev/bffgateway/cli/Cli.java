@@ -50,6 +50,7 @@ public final class Cli {
       hash-password  read a password from standard input and print its hash for users.json
       demo-backend   start the demo backend that echoes what it receives
       bench-store    measure refresh-token rotations per second of the configured store
+      bare-proxy     start a bare vertx-http-proxy HttpProxy in front of one upstream (a reference for scripts/bench)
       help           show this help
 
     Run 'bff-gateway <command> --help' for the options of a command.
@@ -104,6 +105,13 @@ public final class Cli {
     (default: 127.0.0.1:9000). With --jwks (the gateway's /.well-known/jwks.json) it also verifies the Bearer
     token on its own and echoes the verified claims; --issuer is the tokens' iss (default bff-gateway).
     """;
+  private static final String BARE_PROXY_USAGE = """
+    Usage: bff-gateway bare-proxy --port PORT --upstream http://HOST:PORT [--host HOST]
+
+    Starts a bare vertx-http-proxy HttpProxy on HOST:PORT (default host 127.0.0.1) that forwards every request to
+    the upstream: one event loop on the gateway's transport, an upstream pool like the gateway's, and nothing
+    else (no interceptors, no routes, no authentication). scripts/bench proxy measures it as the library's floor.
+    """;
 
   private final java.io.InputStream in;
   private final PrintStream out;
@@ -134,6 +142,7 @@ public final class Cli {
       case "jwks" -> withOptions(rest, Set.of("conf"), JWKS_USAGE, this::jwks);
       case "hash-password" -> withOptions(rest, Set.of("iterations"), HASH_PASSWORD_USAGE, this::hashPassword);
       case "demo-backend" -> withOptions(rest, Set.of("port", "host", "jwks", "issuer"), DEMO_USAGE, this::demoBackend);
+      case "bare-proxy" -> withOptions(rest, Set.of("port", "upstream", "host"), BARE_PROXY_USAGE, this::bareProxy);
       case "bench-store" -> withOptions(rest, Set.of("conf", "live", "seconds", "concurrency"), BENCH_STORE_USAGE, this::benchStore);
       default -> {
         err.println("Unknown command: " + args[0]);
@@ -363,6 +372,37 @@ public final class Cli {
       return keepRunningUntilStopped(vertx);
     } catch (Exception e) {
       err.println("demo backend could not start: " + e.getMessage());
+      vertx.close().await();
+      return FAILED;
+    }
+  }
+
+  private int bareProxy(Map<String, String> options) {
+    int port;
+    java.net.URI upstream;
+    try {
+      port = Integer.parseInt(options.getOrDefault("port", "-1"));
+      upstream = new java.net.URI(options.getOrDefault("upstream", ""));
+    } catch (NumberFormatException | java.net.URISyntaxException e) {
+      port = -1;
+      upstream = null;
+    }
+    if (port < 0 || port > 65_535 || upstream == null || !"http".equals(upstream.getScheme()) || upstream.getHost() == null) {
+      err.println("--port must be a port number and --upstream an http://HOST:PORT URL");
+      err.print(BARE_PROXY_USAGE);
+      return INVALID;
+    }
+    String host = options.getOrDefault("host", "127.0.0.1");
+    Transport transport = Transports.of(ServerConfig.Transport.AUTO);
+    Vertx vertx = newVertx(transport);
+    BareProxy proxy = new BareProxy(host, port, upstream.getHost(), upstream.getPort() == -1 ? 80 : upstream.getPort());
+    try {
+      vertx.deployVerticle(proxy).await();
+      out.println("bare HttpProxy listening on http://" + displayHost(host) + ":" + proxy.actualPort() + ", forwarding to "
+        + upstream + " (1 event loop, transport: " + transport.name() + ")");
+      return keepRunningUntilStopped(vertx);
+    } catch (Exception e) {
+      err.println("bare HttpProxy could not start: " + e.getMessage());
       vertx.close().await();
       return FAILED;
     }
