@@ -1,15 +1,14 @@
 package dev.bffgateway.ops;
 
-import dev.bffgateway.token.TokenRejection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -68,14 +67,19 @@ public final class Metrics {
   private final PrometheusMeterRegistry registry;
   private final Counter cacheHits;
   private final Counter cacheMisses;
-  private final Map<TokenRejection.Reason, Counter> rejections = new EnumMap<>(TokenRejection.Reason.class);
+  /** By the token package's rejection reasons, registered up front so every reason reads 0 before it happens. */
+  private final Map<Enum<?>, Counter> rejections = new ConcurrentHashMap<>();
 
   public Metrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
     this.cacheHits = registry.counter("bff.verified.token.cache", "result", "hit");
     this.cacheMisses = registry.counter("bff.verified.token.cache", "result", "miss");
-    for (TokenRejection.Reason reason : TokenRejection.Reason.values()) {
-      rejections.put(reason, registry.counter("bff.token.rejections", "reason", reason.name().toLowerCase(Locale.ROOT)));
+  }
+
+  /** Registers a counter per reason a token can be refused for (the token package's own enum). */
+  public void tokenRejectionReasons(Enum<?>[] reasons) {
+    for (Enum<?> reason : reasons) {
+      rejections.computeIfAbsent(reason, r -> registry.counter("bff.token.rejections", "reason", r.name().toLowerCase(Locale.ROOT)));
     }
   }
 
@@ -98,8 +102,9 @@ public final class Metrics {
     registry.counter("bff.refreshes", "outcome", outcome.toLowerCase(Locale.ROOT)).increment();
   }
 
-  public void tokenRejected(TokenRejection.Reason reason) {
-    rejections.get(reason).increment();
+  public void tokenRejected(Enum<?> reason) {
+    rejections.computeIfAbsent(reason, r -> registry.counter("bff.token.rejections", "reason", r.name().toLowerCase(Locale.ROOT)))
+      .increment();
   }
 
   public void cacheHit() {

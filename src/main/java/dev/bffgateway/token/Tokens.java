@@ -50,6 +50,7 @@ public final class Tokens {
 
   /** A cache for one event loop. */
   public VerifiedTokenCache newCache(Metrics metrics) {
+    metrics.tokenRejectionReasons(TokenRejection.Reason.values());
     return new VerifiedTokenCache(verifier, config.verifiedCacheSize(), clock, metrics);
   }
 
