@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /** "Firefox on Linux": enough of a User-Agent to tell a user's devices apart in a list, and nothing more. */
-final class ClientSummary {
+public final class ClientSummary {
   private static final List<Map.Entry<String, String>> BROWSERS = List.of(
     Map.entry("Edg/", "Edge"), Map.entry("OPR/", "Opera"), Map.entry("Firefox/", "Firefox"),
     Map.entry("Chrome/", "Chrome"), Map.entry("Chromium/", "Chromium"), Map.entry("Safari/", "Safari"),
@@ -17,7 +17,7 @@ final class ClientSummary {
   private ClientSummary() {
   }
 
-  static String of(String userAgent) {
+  public static String of(String userAgent) {
     if (userAgent == null || userAgent.isBlank()) {
       return "Unknown client";
     }

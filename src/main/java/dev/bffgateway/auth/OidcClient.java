@@ -57,12 +57,12 @@ public final class OidcClient {
     return Map.copyOf(clients);
   }
 
-  OidcConfig config() {
+  public OidcConfig config() {
     return config;
   }
 
   /** Discovery on first use, and again after a failure, so that a provider that was down is found once it is up. */
-  Future<OAuth2Auth> provider() {
+  public Future<OAuth2Auth> provider() {
     if (discovered == null || discovered.failed()) {
       // Vert.x fills these options with the discovered endpoints and keeps them: the assertion is set on them.
       options = new OAuth2Options().setSite(config.issuer()).setClientId(config.clientId()).setClientSecret(config.clientSecret());
@@ -78,7 +78,7 @@ public final class OidcClient {
    * Whether the provider said it sends {@code iss} with every authorization response (RFC 9207): then an answer
    * without one is refused too, not only one with another issuer. Vert.x's discovery does not keep this field.
    */
-  boolean issuerParameterRequired() {
+  public boolean issuerParameterRequired() {
     return issuerParameterRequired;
   }
 
@@ -92,11 +92,11 @@ public final class OidcClient {
       .eventually(client::close);
   }
 
-  static String withoutTrailingSlash(String url) {
+  public static String withoutTrailingSlash(String url) {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
-  Future<User> exchangeCode(String code, String redirectUri, String verifier) {
+  public Future<User> exchangeCode(String code, String redirectUri, String verifier) {
     return tokenCall(provider -> provider.authenticate(new Oauth2Credentials()
       .setFlow(OAuth2FlowType.AUTH_CODE)
       .setCode(code)
@@ -110,13 +110,13 @@ public final class OidcClient {
   }
 
   /** A JWT signed by the provider (a logout_token): its claims, once its signature, audience and expiry hold. */
-  Future<JsonObject> verify(String jwt) {
+  public Future<JsonObject> verify(String jwt) {
     return provider().compose(provider -> provider.authenticate(new TokenCredentials(jwt)))
       .map(user -> user.attributes().getJsonObject("accessToken"));
   }
 
   /** RP-initiated logout, once discovered: the provider's end_session_endpoint with the hint, or null when it has none. */
-  String endSessionUrl(String idToken, String postLogoutRedirectUri) {
+  public String endSessionUrl(String idToken, String postLogoutRedirectUri) {
     if (options.getLogoutPath() == null) {
       return null;
     }

@@ -10,13 +10,13 @@ import io.vertx.ext.auth.User;
  * @param providerSession the provider's session ({@code {provider}|{sid}}) of the sign-in, or null
  * @param expiresAt       epoch milliseconds when the access token expires; 0 when no access token is kept
  */
-record ProviderGrant(String provider, String providerSession, String accessToken, String refreshToken, String idToken,
+public record ProviderGrant(String provider, String providerSession, String accessToken, String refreshToken, String idToken,
                      long expiresAt) {
   /** How long an access token is taken to live when the provider does not say (expires_in is only recommended). */
   static final long DEFAULT_LIFETIME_MILLIS = 60_000;
 
   /** From the token endpoint's answer; a refresh that brings no new refresh or ID token keeps the earlier ones. */
-  static ProviderGrant of(String provider, String providerSession, User user, ProviderGrant before, long now, boolean keepTokens) {
+  public static ProviderGrant of(String provider, String providerSession, User user, ProviderGrant before, long now, boolean keepTokens) {
     JsonObject answer = user.principal();
     String refreshToken = answer.getString("refresh_token", before == null ? null : before.refreshToken());
     String idToken = answer.getString("id_token", before == null ? null : before.idToken());

@@ -29,14 +29,14 @@ public final class ProviderGrants {
   private static final int MAX_CACHED = 10_000;
 
   /** The user has no provider token to relay (a local user, or the provider ended the grant): a 401. */
-  static final class NoProviderToken extends RuntimeException {
+  public static final class NoProviderToken extends RuntimeException {
     NoProviderToken(String message) {
       super(message, null, false, false);
     }
   }
 
   /** The provider could not be reached to refresh the token: a 502. */
-  static final class ProviderUnavailable extends RuntimeException {
+  public static final class ProviderUnavailable extends RuntimeException {
     ProviderUnavailable(String message) {
       super(message, null, false, false);
     }
@@ -54,12 +54,12 @@ public final class ProviderGrants {
     this.clock = clock;
   }
 
-  long now() {
+  public long now() {
     return clock.millis();
   }
 
   /** At sign-in, before the family is handed out. */
-  Future<Void> keep(String familyId, ProviderGrant grant) {
+  public Future<Void> keep(String familyId, ProviderGrant grant) {
     return store.putProviderGrant(familyId, grant.providerSession(), grant.toJson()).compose(kept -> kept
       ? Future.succeededFuture() : Future.failedFuture(new StoreUnavailableException("the new family ended before its provider grant was kept", null)));
   }
@@ -68,17 +68,17 @@ public final class ProviderGrants {
    * A session converted to tokens: the new family takes over the old one's grant, which is ending. Never shared
    * by two live families: a single-use refresh token can serve only one of them.
    */
-  Future<Void> move(String fromFamilyId, String toFamilyId) {
+  public Future<Void> move(String fromFamilyId, String toFamilyId) {
     return stored(fromFamilyId).compose(grant -> grant == null ? Future.succeededFuture() : keep(toFamilyId, grant))
       .onSuccess(moved -> cached.remove(fromFamilyId));
   }
 
   /** The family's grant as the store has it (for logout), or null. */
-  Future<ProviderGrant> stored(String familyId) {
+  public Future<ProviderGrant> stored(String familyId) {
     return store.providerGrant(familyId).map(json -> json == null ? null : ProviderGrant.fromJson(json));
   }
 
-  Future<List<String>> familiesOfProviderSession(String providerSession) {
+  public Future<List<String>> familiesOfProviderSession(String providerSession) {
     return store.familiesOfProviderSession(providerSession);
   }
 
@@ -86,7 +86,7 @@ public final class ProviderGrants {
    * Back-channel logout tokens are used once (per instance): a replay within their five minutes of validity
    * could otherwise end sign-ins made after the logout it announced.
    */
-  boolean logoutTokenUsed(String provider, String jti) {
+  public boolean logoutTokenUsed(String provider, String jti) {
     return logoutTokensSeen.containsKey(provider + "|" + jti);
   }
 
@@ -95,14 +95,14 @@ public final class ProviderGrants {
    *
    * @param keepUntil epoch milliseconds after which the token is refused as too old anyway
    */
-  void logoutTokenDone(String provider, String jti, long keepUntil) {
+  public void logoutTokenDone(String provider, String jti, long keepUntil) {
     long now = now();
     logoutTokensSeen.values().removeIf(until -> until < now);
     logoutTokensSeen.put(provider + "|" + jti, keepUntil);
   }
 
   /** The family ended: its cached tokens go at once. */
-  void forget(String familyId) {
+  public void forget(String familyId) {
     cached.remove(familyId);
   }
 

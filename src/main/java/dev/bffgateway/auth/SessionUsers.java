@@ -111,7 +111,7 @@ public final class SessionUsers {
   }
 
   /** The session's refresh family while both live; a session whose family ended is ended too. */
-  Future<RefreshRecord> liveFamily(String sessionId) {
+  public Future<RefreshRecord> liveFamily(String sessionId) {
     return sessions.find(sessionId).compose(held -> held == null ? Future.succeededFuture()
       : store.useFamily(held.familyId()).compose(family -> family != null ? Future.succeededFuture(family)
         : sessions.end(sessionId).map((RefreshRecord) null)));

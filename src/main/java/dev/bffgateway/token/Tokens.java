@@ -4,10 +4,8 @@ import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.TokensConfig;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 
 import java.time.Clock;
 
@@ -65,11 +63,12 @@ public final class Tokens {
     return new JsonObject().put("keys", published);
   }
 
-  public void mount(Router router) {
-    String cacheControl = "public, max-age=" + config.jwksMaxAgeSeconds();
-    router.get(JWKS_PATH).handler(ctx -> ctx.response()
-      .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-      .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl)
-      .end(jwks));
+  /** The JWK Set as served at {@link #JWKS_PATH}, encoded once. */
+  public Buffer jwks() {
+    return jwks;
+  }
+
+  public int jwksMaxAgeSeconds() {
+    return config.jwksMaxAgeSeconds();
   }
 }

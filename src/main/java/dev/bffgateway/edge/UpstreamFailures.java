@@ -1,0 +1,135 @@
+package dev.bffgateway.edge;
+
+import dev.bffgateway.ops.Metrics;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.httpproxy.Body;
+import io.vertx.httpproxy.MediaType;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyRequest;
+import io.vertx.httpproxy.ProxyResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * What the client gets when the upstream fails it: a ServiceStack-shaped JSON 502 (refused, reset, a response that
+ * cannot be relayed) or 504 (no answer within the route's timeout), where HttpProxy would answer an empty 502. An
+ * idempotent request without a body (RFC 9110 §9.2.2) that was lost unanswered on a reused keep-alive connection
+ * (the upstream closed it as idle just as the request went out) is sent once more on another connection, as nginx
+ * and Go's client do. Also times the upstream's answer for the route's meters.
+ */
+final class UpstreamFailures implements ProxyInterceptor {
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamFailures.class);
+  private static final MediaType JSON = MediaType.parse(ErrorResponses.JSON);
+  private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+    HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+  private final String routeId;
+  private final Vertx vertx;
+  private final int timeoutMs;
+  private final Metrics.RouteMeters meters;
+  private final Function<ProxyContext, Future<HttpClientRequest>> upstream;
+
+  UpstreamFailures(String routeId, Vertx vertx, int timeoutMs, Metrics.RouteMeters meters,
+                   Function<ProxyContext, Future<HttpClientRequest>> upstream) {
+    this.routeId = routeId;
+    this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
+    this.meters = meters;
+    this.upstream = upstream;
+  }
+
+  @Override
+  public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
+    long start = System.nanoTime();
+    return context.sendRequest()
+      .recover(failure -> sendAgain(context, failure) ? resend(context) : Future.failedFuture(failure))
+      .map(response -> answered(context, response, start))
+      .recover(failure -> Future.succeededFuture(failed(context, failure)));
+  }
+
+  /** The route's timeout also bounds any silence while the response body streams (see {@link SilenceLimit}). */
+  @Override
+  public Future<Void> handleProxyResponse(ProxyContext context) {
+    ProxyResponse response = context.response();
+    HttpClientResponse upstream = response.proxiedResponse();
+    Body body = response.getBody();
+    if (upstream != null && body != null) {
+      response.setBody(Body.body(new SilenceLimit(body.stream(), vertx, timeoutMs, () -> {
+        LOG.debug("route {}: the upstream's response body was silent for {} ms, cutting it", routeId, timeoutMs);
+        upstream.request().reset(0, new TimeoutException("The upstream's response fell silent"));
+      }), body.length(), body.mediaType()));
+    }
+    return context.sendResponse();
+  }
+
+  private ProxyResponse answered(ProxyContext context, ProxyResponse response, long start) {
+    if (response.proxiedResponse() == null) {
+      return response;
+    }
+    meters.upstreamAnswered(System.nanoTime() - start);
+    if (!onlyChunked(response.headers().getAll(HttpHeaders.TRANSFER_ENCODING))) {
+      // Any other coding could be framed differently by the next hop; HttpProxy would answer an empty 501.
+      response.proxiedResponse().request().reset();
+      response.release();
+      return answer(context, 502, "The upstream's response cannot be relayed");
+    }
+    return response;
+  }
+
+  private boolean sendAgain(ProxyContext context, Throwable failure) {
+    ProxyRequest request = context.request();
+    return failure instanceof HttpClosedException && request.getBody() == null
+      && IDEMPOTENT.contains(request.getMethod()) && Boolean.TRUE.equals(context.get(UpstreamConnections.REUSED, Boolean.class))
+      && !request.proxiedRequest().response().closed();
+  }
+
+  /** On another connection; a new connection lost too is the upstream's answer, so this happens once at most. */
+  private Future<ProxyResponse> resend(ProxyContext context) {
+    LOG.debug("route {}: a reused upstream connection was lost before any answer, sending the request again", routeId);
+    meters.upstreamResent();
+    return upstream.apply(context).compose(request -> context.request().send(request));
+  }
+
+  private ProxyResponse failed(ProxyContext context, Throwable failure) {
+    if (context.request().proxiedRequest().response().closed()) {
+      // The client gave up first: nobody to answer, and no upstream failure to report.
+      LOG.debug("route {}: the client left before the upstream answered", routeId);
+      return context.request().release().response();
+    }
+    boolean timedOut = failure instanceof TimeoutException || failure instanceof ConnectTimeoutException;
+    int status = timedOut ? 504 : 502;
+    LOG.debug("route {}: upstream failed ({}), answering {}", routeId, failure.toString(), status);
+    return answer(context, status, timedOut ? "The upstream service did not answer in time" : "The upstream service is unavailable");
+  }
+
+  /** The gateway's own answer in place of the upstream's; what is left of the client's body is read and dropped. */
+  private static ProxyResponse answer(ProxyContext context, int status, String message) {
+    return context.request().release().response()
+      .setStatusCode(status)
+      .putHeader(ErrorResponses.NOSNIFF, "nosniff")
+      .setBody(Body.body(ErrorResponses.body(status, message), JSON));
+  }
+
+  /** Chunked is the only transfer coding relayed. */
+  static boolean onlyChunked(List<String> encodings) {
+    for (String encoding : encodings) {
+      if (!encoding.equals("chunked")) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
