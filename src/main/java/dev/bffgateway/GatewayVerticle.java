@@ -226,7 +226,10 @@ final class GatewayVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
       .setIdleTimeout(server.idleTimeoutSeconds())
       .setTcpNoDelay(true)
-      .setCompressionSupported(false);
+      .setCompressionSupported(false)
+      // Vert.x speaks h2c by default. Off unless asked for: a proxy in front that passes an Upgrade: h2c on, or lets a
+      // client open with the HTTP/2 preface, would hand the client a connection it cannot inspect (h2c smuggling).
+      .setHttp2ClearTextEnabled(server.h2c());
     if (server.tls() != null) {
       options.setSsl(true)
         .setUseAlpn(true)
