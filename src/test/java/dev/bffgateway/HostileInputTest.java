@@ -113,16 +113,16 @@ class HostileInputTest {
     String absolute = RawHttp.exchange(port, "GET http://evil.example/api/x?q=1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
     assertEquals(200, RawHttp.status(absolute));
     assertEquals("/api/x?q=1", upstream.last().uri());
+    // Userinfo, and an authority other than Host (which Vert.x's authority() would report instead): refused.
     String userInfo = RawHttp.exchange(port, "GET http://user@evil.example:80/api/y HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
-    assertEquals(200, RawHttp.status(userInfo));
-    assertEquals("/api/y", upstream.last().uri());
+    assertEquals(400, RawHttp.status(userInfo));
     String atInPath = RawHttp.exchange(port, "GET /api/@evil.example/z HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
     assertEquals(200, RawHttp.status(atInPath));
     assertEquals("/api/@evil.example/z", upstream.last().uri());
-    assertEquals(3, upstream.received().size(), "every request went to the configured upstream, nowhere else");
+    assertEquals(2, upstream.received().size(), "every request went to the configured upstream, nowhere else");
     String schemeRelative = RawHttp.exchange(port, "GET //evil.example/api/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
     assertEquals(404, RawHttp.status(schemeRelative), "a path like any other: /evil.example/api/x, which no route serves");
-    assertEquals(3, upstream.received().size());
+    assertEquals(2, upstream.received().size());
   }
 
   @Test
