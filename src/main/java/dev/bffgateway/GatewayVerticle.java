@@ -29,6 +29,7 @@ import dev.bffgateway.edge.ErrorResponses;
 import dev.bffgateway.edge.FrontDoor;
 import dev.bffgateway.edge.GatewayCookies;
 import dev.bffgateway.edge.JwksEndpoint;
+import dev.bffgateway.edge.RequestGuard;
 import dev.bffgateway.edge.StaticFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -97,7 +98,12 @@ final class GatewayVerticle extends VerticleBase {
         FlushBatching.install(connection);
         admit(connection, listener.maxConnections());
       })
-      .requestHandler(request -> router.handle(request))
+      // The guard is in front of the router: vertx-web answers a bad Host itself, keeping the connection open.
+      .requestHandler(request -> {
+        if (!RequestGuard.refused(request)) {
+          router.handle(request);
+        }
+      })
       .listen(listener.port(), listener.host())
       .onSuccess(listening -> {
         server = listening;
@@ -218,7 +224,10 @@ final class GatewayVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
       .setIdleTimeout(server.idleTimeoutSeconds())
       .setTcpNoDelay(true)
-      .setCompressionSupported(false);
+      .setCompressionSupported(false)
+      // Vert.x speaks h2c by default. Off unless asked for: a proxy in front that passes an Upgrade: h2c on, or lets a
+      // client open with the HTTP/2 preface, would hand the client a connection it cannot inspect (h2c smuggling).
+      .setHttp2ClearTextEnabled(server.h2c());
     if (server.tls() != null) {
       options.setSsl(true)
         .setUseAlpn(true)

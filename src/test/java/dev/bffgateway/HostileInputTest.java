@@ -99,21 +99,13 @@ class HostileInputTest {
     assertEquals(400, RawHttp.status(RawHttp.exchange(port, twoLengths)));
     String obfuscated = "POST /api/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n";
     assertEquals(400, RawHttp.status(RawHttp.exchange(port, obfuscated)));
-    assertTrue(upstream.received().isEmpty(), upstream.received().toString());
 
-    // Both headers: the HTTP decoder (Netty's, under Vert.x) drops Content-Length, as RFC 9112 section 6.3
-    // requires of an intermediary that forwards such a message, and the gateway frames the body anew toward the
-    // upstream. The upstream sees one chunked, empty POST and then the client's next request, exactly as the
-    // gateway parsed them: nothing is smuggled past it.
+    // Both headers: a proxy in front may have framed the body by Content-Length, so neither this request nor the
+    // one behind it is served (RFC 9112 section 6.3; Netty's decoder refuses it from 4.2.18, see FramingTest).
     String both = "POST /api/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
       + "GET /api/next HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n";
-    RawHttp.exchange(port, both);
-    assertEquals(2, upstream.received().size(), upstream.received().toString());
-    RecordingUpstream.Received post = upstream.received().get(0);
-    assertEquals("/api/x", post.uri());
-    assertEquals(null, post.headers().get("content-length"));
-    assertEquals(0, post.body().length());
-    assertEquals("/api/next", upstream.received().get(1).uri());
+    assertEquals(400, RawHttp.status(RawHttp.exchange(port, both)));
+    assertTrue(upstream.received().isEmpty(), upstream.received().toString());
   }
 
   @Test
@@ -121,16 +113,16 @@ class HostileInputTest {
     String absolute = RawHttp.exchange(port, "GET http://evil.example/api/x?q=1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
     assertEquals(200, RawHttp.status(absolute));
     assertEquals("/api/x?q=1", upstream.last().uri());
+    // Userinfo, and an authority other than Host (which Vert.x's authority() would report instead): refused.
     String userInfo = RawHttp.exchange(port, "GET http://user@evil.example:80/api/y HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
-    assertEquals(200, RawHttp.status(userInfo));
-    assertEquals("/api/y", upstream.last().uri());
+    assertEquals(400, RawHttp.status(userInfo));
     String atInPath = RawHttp.exchange(port, "GET /api/@evil.example/z HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
     assertEquals(200, RawHttp.status(atInPath));
     assertEquals("/api/@evil.example/z", upstream.last().uri());
-    assertEquals(3, upstream.received().size(), "every request went to the configured upstream, nowhere else");
+    assertEquals(2, upstream.received().size(), "every request went to the configured upstream, nowhere else");
     String schemeRelative = RawHttp.exchange(port, "GET //evil.example/api/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
     assertEquals(404, RawHttp.status(schemeRelative), "a path like any other: /evil.example/api/x, which no route serves");
-    assertEquals(3, upstream.received().size());
+    assertEquals(2, upstream.received().size());
   }
 
   @Test

@@ -150,9 +150,13 @@ public final class ConfigLoader {
       in.error("hstsMaxAgeSeconds", "needs server.tls: browsers ignore Strict-Transport-Security over plain http");
     }
     ServerConfig.Transport transport = in.choice("transport", ServerConfig.Transport.AUTO, ServerConfig.Transport.values());
+    boolean h2c = in.bool("h2c", false);
+    if (h2c && in.has("tls")) {
+      in.error("h2c", "is cleartext HTTP/2 and server.tls is set: over TLS, HTTP/2 is negotiated by ALPN already");
+    }
     in.rejectUnknownKeys();
     return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace,
-      accessLog, maxConnections, hsts, transport);
+      accessLog, maxConnections, hsts, transport, h2c);
   }
 
   private TlsConfig tls(ObjectReader in) {

@@ -10,10 +10,12 @@ package dev.bffgateway.config;
  * @param maxConnections       open client connections the gateway accepts at once; more are closed at once
  * @param hstsMaxAgeSeconds    Strict-Transport-Security max-age on https responses; 0 for none
  * @param transport            the network transport of the gateway's Vert.x
+ * @param h2c                  whether the plain-HTTP listener also speaks cleartext HTTP/2 (prior knowledge and
+ *                             {@code Upgrade: h2c}); HTTP/2 over TLS is negotiated by ALPN regardless
  */
 public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances,
                            int shutdownGraceSeconds, boolean accessLog, int maxConnections, long hstsMaxAgeSeconds,
-                           Transport transport) {
+                           Transport transport, boolean h2c) {
   /** AUTO: io_uring where the kernel allows it, else epoll, else Java's NIO. */
   public enum Transport {
     AUTO, IO_URING, EPOLL, NIO

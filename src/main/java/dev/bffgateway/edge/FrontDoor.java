@@ -5,7 +5,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The first handler of the gateway's one router, for every request: gives it an id, answers CORS preflights,
+ * The first handler of the gateway's one router, for every request that {@link RequestGuard} let through: gives it
+ * an id, answers CORS preflights,
  * normalises its path and finds the longest matching target. A proxied route's handler chain runs from here; the
  * gateway's own endpoints are the router's next routes. Matching costs the same for 10 routes as for 10,000 (a
  * segment trie, not a scan of the router's routes).

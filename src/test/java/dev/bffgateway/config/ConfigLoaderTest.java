@@ -24,7 +24,7 @@ class ConfigLoaderTest {
       {
         "dataDir": 7,
         "rutes": [],
-        "server": { "port": "eighty", "prt": 1, "instances": -1, "tls": { "certPath": "/nonexistent/cert.pem" }, "transport": "dpdk" },
+        "server": { "port": "eighty", "prt": 1, "instances": -1, "tls": { "certPath": "/nonexistent/cert.pem" }, "transport": "dpdk", "h2c": "yes" },
         "proxy": { "poolSize": 0, "idleTimeoutSeconds": 0 },
         "routes": [
           { "path": "/a", "upstream": "http://127.0.0.1:9000" },
@@ -48,6 +48,7 @@ class ConfigLoaderTest {
       "server.tls.keyPath: is required",
       "server.instances: -1 is out of range (0 to 256)",
       "server.transport: \"dpdk\" is not one of auto, io_uring, epoll, nio",
+      "server.h2c: must be true or false, not \"yes\"",
       "server.prt: unknown key (did you mean \"port\"?)",
       "proxy.poolSize: 0 is out of range (1 to 10000)",
       "proxy.idleTimeoutSeconds: 0 is out of range (1 to 3600)",
@@ -296,7 +297,7 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
 
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
-    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO), config.server());
+    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO, false), config.server());
     assertEquals(new ProxyConfig(128, 5000, 60, null, true, 16L << 20), config.proxy());
     RouteConfig route = config.routes().get(0);
     assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());
@@ -331,6 +332,10 @@ class ConfigLoaderTest {
       + " \"routes\": [ { \"id\": \"v6\", \"path\": \"/\", \"upstream\": \"http://[::1]:9000\" } ] }");
     assertEquals(new TlsConfig(cert, key), config.server().tls());
     assertEquals(new Upstream(false, "::1", 9000, ""), config.routes().get(0).upstream());
+    ConfigException h2c = assertThrows(ConfigException.class, () -> NO_ENV.parse("{ \"server\": { \"h2c\": true, \"tls\": { \"certPath\": \""
+      + cert + "\", \"keyPath\": \"" + key + "\" } } }"));
+    assertEquals(List.of("server.h2c: is cleartext HTTP/2 and server.tls is set: over TLS, HTTP/2 is negotiated by ALPN already"), h2c.errors());
+    assertTrue(NO_ENV.parse("{ \"server\": { \"h2c\": \"true\" } }").server().h2c());
   }
 
   @Test

@@ -75,6 +75,7 @@ class EdgeHolesTest {
       .add(TestGateway.route("cookies", "/cookies", specialUrl))
       .add(TestGateway.route("stream", "/stream", specialUrl));
     JsonObject config = TestGateway.config(dir, routes);
+    config.getJsonObject("server").put("h2c", true);
     Gateway gateway = TestGateway.start(vertx, config).await();
     port = gateway.port();
   }
