@@ -1,7 +1,6 @@
 package dev.bffgateway.config;
 
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -53,16 +52,16 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(List.of(file + ": cannot be read (" + e.getMessage() + ")"));
     }
-    return parse(text);
+    return parse(text, file.toString());
   }
 
   public GatewayConfig parse(String text) throws ConfigException {
-    JsonObject json;
-    try {
-      json = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      throw new ConfigException(List.of(JsonPath.display(JsonPath.ROOT) + ": not a JSON object (" + firstLine(e.getMessage()) + ")"));
-    }
+    return parse(text, null);
+  }
+
+  /** @param source the file the text is from, for the position of a syntax error; null when it is not from a file */
+  private GatewayConfig parse(String text, String source) throws ConfigException {
+    JsonObject json = JsonText.object(text, source);
     List<String> errors = new ArrayList<>();
     new EnvSubstitution(env, errors).apply(json, JsonPath.ROOT);
     GatewayConfig config = read(new ObjectReader(json, JsonPath.ROOT, errors));
@@ -601,13 +600,5 @@ public final class ConfigLoader {
       in.error("methods", "must not be empty (leave it out to allow every method)");
     }
     return Set.copyOf(methods);
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unreadable";
-    }
-    int newline = message.indexOf('\n');
-    return (newline < 0 ? message : message.substring(0, newline)).toLowerCase(Locale.ROOT);
   }
 }

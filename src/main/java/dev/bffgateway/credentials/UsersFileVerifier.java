@@ -1,10 +1,10 @@
 package dev.bffgateway.credentials;
 
 import dev.bffgateway.config.ConfigException;
+import dev.bffgateway.config.JsonText;
 import dev.bffgateway.config.ObjectReader;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -58,14 +58,13 @@ public final class UsersFileVerifier implements CredentialVerifier {
   }
 
   private static List<Entry> read(Path file) throws ConfigException {
-    JsonObject json;
+    String text;
     try {
-      json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+      text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(List.of(file + ": cannot be read (" + e.getMessage() + ")"));
-    } catch (DecodeException | ClassCastException e) {
-      throw new ConfigException(List.of(file + ": not a JSON object"));
     }
+    JsonObject json = JsonText.object(text, file.toString());
     List<String> errors = new ArrayList<>();
     ObjectReader root = new ObjectReader(json, "", errors);
     List<Entry> entries = new ArrayList<>();

@@ -339,11 +339,46 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void refusesWhatIsNotAJsonObject() {
-    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse("{ \"routes\": [ }"));
-    assertEquals(1, e.errors().size());
-    assertTrue(e.errors().get(0).startsWith("(root): not a JSON object"), e.errors().get(0));
-    assertThrows(ConfigException.class, () -> NO_ENV.parse("[]"));
+  void refusesWhatIsNotAJsonObject(@TempDir Path dir) throws Exception {
+    assertEquals(List.of("(root): not a JSON object"), assertThrows(ConfigException.class, () -> NO_ENV.parse("[]")).errors());
+    Path empty = Files.writeString(dir.resolve("empty.json"), "\n");
+    assertEquals(List.of(empty + ": is empty, not a JSON object"), assertThrows(ConfigException.class, () -> NO_ENV.load(empty)).errors());
+  }
+
+  @Test
+  void reportsASyntaxErrorAtItsLineAndColumn(@TempDir Path dir) throws Exception {
+    Map<String, String> broken = Map.of(
+      "missing-comma.json", """
+        {
+          "server": { "port": 8080 }
+          "routes": []
+        }
+        """,
+      "trailing-comma.json", """
+        {
+          "server": {
+            "port": 8080,
+          }
+        }
+        """,
+      "unterminated-string.json", """
+        {
+          "dataDir": "/var/lib/bff,
+          "routes": []
+        }
+        """);
+    Map<String, String> expected = Map.of(
+      "missing-comma.json", ":3:3: unexpected character ('\"'): was expecting comma to separate Object entries",
+      "trailing-comma.json", ":4:3: unexpected character ('}'): was expecting double-quote to start field name",
+      "unterminated-string.json", ":2:28: illegal unquoted character ((CTRL-CHAR, code 10)): has to be escaped using backslash to be included in string value");
+    for (Map.Entry<String, String> document : broken.entrySet()) {
+      Path file = Files.writeString(dir.resolve(document.getKey()), document.getValue());
+      ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.load(file));
+      assertEquals(List.of(file + expected.get(document.getKey())), e.errors());
+    }
+    // Text that is not from a file: the position alone.
+    assertEquals(List.of("line 1, column 15: unexpected close marker '}': expected ']' (for Array starting at line: 1, column: 13)"),
+      assertThrows(ConfigException.class, () -> NO_ENV.parse("{ \"routes\": [ }")).errors());
   }
 
   @Test

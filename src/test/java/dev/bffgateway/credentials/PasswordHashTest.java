@@ -53,6 +53,9 @@ class PasswordHashTest {
         file + ": users[0].passwordHash: is not a $pbkdf2-sha256$i=…$salt$hash string (make one with: bff-gateway hash-password)",
         file + ": users[1].role: unknown key (did you mean \"roles\"?)",
         file + ": users[2].userName: is required"), e.errors());
+      Files.writeString(file, "{ \"users\": [\n  { \"userName\": \"alice\" \"passwordHash\": \"x\" }\n] }");
+      assertEquals(List.of(file + ":2:25: unexpected character ('\"'): was expecting comma to separate Object entries"),
+        assertThrows(ConfigException.class, () -> UsersFileVerifier.check(file)).errors());
     } finally {
       vertx.close().await();
     }
