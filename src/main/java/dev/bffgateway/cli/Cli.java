@@ -47,7 +47,7 @@ public final class Cli {
       check-config   validate a configuration file (and its key files) and print every error
       gen-key        write a new signing key pair to a PEM file
       jwks           print the public keys of a configuration as a JWK Set
-      hash-password  read a password from standard input and print its hash for users.json
+      hash-password  read a password (typed at a terminal, or from standard input) and print its hash for users.json
       demo-backend   start the demo backend that echoes what it receives
       bench-store    measure refresh-token rotations per second of the configured store
       bare-proxy     start a bare vertx-http-proxy HttpProxy in front of one upstream (a reference for scripts/bench)
@@ -84,10 +84,11 @@ public final class Cli {
     /.well-known/jwks.json. With no keys configured, that is the generated default key under dataDir.
     """;
   private static final String HASH_PASSWORD_USAGE = """
-    Usage: bff-gateway hash-password [--iterations N] < password.txt
+    Usage: bff-gateway hash-password [--iterations N] [< password.txt]
 
-    Reads one password from standard input (never from the command line, where other users could see it)
-    and prints its PBKDF2-HMAC-SHA256 hash ($pbkdf2-sha256$i=...) for the passwordHash of a user in users.json.
+    Prints the PBKDF2-HMAC-SHA256 hash ($pbkdf2-sha256$i=...) of a password for the passwordHash of a user in
+    users.json. At a terminal it asks for the password twice, without showing it; otherwise it reads the first
+    line of standard input. Never from the command line, where other users could see it.
     600000 iterations by default.
     """;
   private static final String BENCH_STORE_USAGE = """
@@ -117,12 +118,19 @@ public final class Cli {
   private final PrintStream out;
   private final PrintStream err;
   private final Function<String, String> env;
+  /** Null when standard input is not a terminal. */
+  private final PasswordInput.Terminal terminal;
 
   public Cli(java.io.InputStream in, PrintStream out, PrintStream err, Function<String, String> env) {
+    this(in, out, err, env, PasswordInput.systemTerminal());
+  }
+
+  Cli(java.io.InputStream in, PrintStream out, PrintStream err, Function<String, String> env, PasswordInput.Terminal terminal) {
     this.in = in;
     this.out = out;
     this.err = err;
     this.env = env;
+    this.terminal = terminal;
   }
 
   public int execute(String... args) {
@@ -306,18 +314,16 @@ public final class Cli {
       err.println("--iterations must be a whole number of at least 100000");
       return INVALID;
     }
-    String password;
-    try {
-      password = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
-    } catch (java.io.IOException e) {
-      password = null;
-    }
-    if (password == null || password.isEmpty()) {
-      err.println("no password on standard input");
+    char[] password = terminal != null ? PasswordInput.fromTerminal(terminal, err) : PasswordInput.fromStandardInput(in, err);
+    if (password == null) {
       return INVALID;
     }
-    out.println(PasswordHash.create(password.toCharArray(), iterations));
-    return OK;
+    try {
+      out.println(PasswordHash.create(password, iterations));
+      return OK;
+    } finally {
+      java.util.Arrays.fill(password, '\0');
+    }
   }
 
   private int benchStore(Map<String, String> options) {

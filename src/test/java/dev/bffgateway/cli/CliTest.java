@@ -10,6 +10,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -124,6 +128,44 @@ class CliTest {
     assertTrue(hash.startsWith("$pbkdf2-sha256$i=100000$"), hash);
     assertTrue(dev.bffgateway.credentials.PasswordHash.parse(hash).matches("correct horse battery staple".toCharArray()));
     assertEquals(Cli.INVALID, cli.execute("hash-password", "--iterations", "10"));
+  }
+
+  @Test
+  void hashPasswordAtATerminalAsksTwiceWithoutEchoAndRefusesADifferentRepeat() {
+    List<String> prompts = new ArrayList<>();
+    List<char[]> typed = new ArrayList<>();
+    Deque<String> lines = new ArrayDeque<>(List.of("tr0ub4dor&3", "tr0ub4dor&3", "tr0ub4dor&3", "tr0ub4dor&4"));
+    PasswordInput.Terminal terminal = prompt -> {
+      prompts.add(prompt);
+      if (lines.isEmpty()) {
+        return null;
+      }
+      char[] line = lines.pop().toCharArray();
+      typed.add(line);
+      return line;
+    };
+    Cli atTerminal = new Cli(new java.io.ByteArrayInputStream("not this one\n".getBytes(StandardCharsets.UTF_8)),
+      new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), name -> null, terminal);
+
+    assertEquals(Cli.OK, atTerminal.execute("hash-password", "--iterations", "100000"));
+    assertEquals(List.of("Password: ", "Repeat: "), prompts);
+    String hash = stdout().trim();
+    assertTrue(dev.bffgateway.credentials.PasswordHash.parse(hash).matches("tr0ub4dor&3".toCharArray()), "the typed password, not stdin's");
+    assertEquals(2, typed.size());
+    for (char[] line : typed) {
+      assertEquals(new String(new char[line.length]), new String(line), "wiped once hashed");
+    }
+
+    assertEquals(Cli.INVALID, atTerminal.execute("hash-password", "--iterations", "100000"));
+    assertTrue(stderr().contains("the two passwords differ; nothing was hashed"), stderr());
+    assertEquals(hash, stdout().trim(), "no second hash printed");
+    assertEquals(4, typed.size());
+    for (char[] line : typed) {
+      assertEquals(new String(new char[line.length]), new String(line), "wiped when refused too");
+    }
+
+    assertEquals(Cli.INVALID, atTerminal.execute("hash-password"), "end of input at the first prompt");
+    assertTrue(stderr().contains("no password typed"), stderr());
   }
 
   private String stdout() {
