@@ -167,6 +167,16 @@ public final class Gateway {
     return port;
   }
 
+  /**
+   * What this gateway runs with, for the start-up log.
+   *
+   * @param configFile the file its configuration was read from; null when it was not read from a file
+   * @param transport  the network transport of its Vert.x
+   */
+  public synchronized StartupSummary summary(Path configFile, String transport) {
+    return StartupSummary.of(config, components, port, configFile, transport);
+  }
+
   /** Stops accepting, lets in-flight requests finish (up to server.shutdownGraceSeconds), then closes the store. */
   public Future<Void> stop() {
     vertx.cancelTimer(purgeTimer);

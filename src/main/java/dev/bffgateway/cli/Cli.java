@@ -233,10 +233,7 @@ public final class Cli {
     Vertx vertx = config.metrics().enabled() ? monitoredVertx(transport, metrics) : newVertx(transport);
     try {
       Gateway gateway = Gateway.start(vertx, config, java.time.Clock.systemUTC(), metrics).await();
-      String scheme = config.server().tls() == null ? "http" : "https";
-      out.println("bff-gateway listening on " + scheme + "://" + displayHost(config.server().host()) + ":" + gateway.port()
-        + " (" + config.server().instances() + " event loops, " + config.routes().size() + " routes, transport: "
-        + transport.name() + ")");
+      gateway.summary(Path.of(options.getOrDefault("conf", DEFAULT_CONF)), transport.name()).log();
       watchForChanges(vertx, gateway, options);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         out.println("bff-gateway stopping: finishing in-flight requests (at most " + config.server().shutdownGraceSeconds() + " s)");

@@ -115,6 +115,11 @@ public final class UsersFileVerifier implements CredentialVerifier {
     return new Entry(account, hash);
   }
 
+  /** How many users the file holds, disabled ones included. */
+  public int userCount() {
+    return byId.size();
+  }
+
   @Override
   public Future<Optional<UserAccount>> verify(String userName, String password) {
     Entry entry = byUserName.get(userName.toLowerCase(Locale.ROOT));

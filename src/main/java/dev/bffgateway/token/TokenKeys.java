@@ -28,14 +28,20 @@ public final class TokenKeys {
 
   private final List<TokenKey> all;
   private final TokenKey signing;
+  private final boolean generated;
 
   TokenKeys(List<TokenKey> all, TokenKey signing) {
+    this(all, signing, false);
+  }
+
+  private TokenKeys(List<TokenKey> all, TokenKey signing, boolean generated) {
     if (all.isEmpty() || signing == null || !signing.canSign()) {
       // Never run without a key: a verifier with no keys must not exist, since some accept unsigned tokens.
       throw new IllegalArgumentException("a key set needs at least one key and a signing key");
     }
     this.all = List.copyOf(all);
     this.signing = signing;
+    this.generated = generated;
   }
 
   public List<TokenKey> all() {
@@ -44,6 +50,11 @@ public final class TokenKeys {
 
   public TokenKey signing() {
     return signing;
+  }
+
+  /** Whether loading this set generated its key: the default key, on the first start with this data directory. */
+  public boolean generated() {
+    return generated;
   }
 
   /** Loads the configured keys, or the generated default key (creating it when it does not exist yet). */
@@ -121,11 +132,12 @@ public final class TokenKeys {
   private static TokenKeys defaultKey(Path dataDir) throws ConfigException {
     Path file = dataDir.resolve(DEFAULT_KEY_FILE);
     try {
-      if (!Files.exists(file)) {
+      boolean generated = !Files.exists(file);
+      if (generated) {
         generate(JwsAlgorithm.ES256, file);
       }
       TokenKey key = fromPem(Files.readString(file, StandardCharsets.US_ASCII), null);
-      return new TokenKeys(List.of(key), key);
+      return new TokenKeys(List.of(key), key, generated);
     } catch (KeyMaterialException e) {
       throw new ConfigException(List.of(file + " " + e.getMessage()));
     } catch (IOException e) {

@@ -18,6 +18,7 @@ public final class Tokens {
   public static final String JWKS_PATH = ReservedPaths.WELL_KNOWN + "/jwks.json";
 
   private final TokensConfig config;
+  private final TokenKeys keys;
   private final TokenVerifier verifier;
   private final TokenSigner signer;
   private final AccessTokenIssuer issuer;
@@ -26,11 +27,16 @@ public final class Tokens {
 
   public Tokens(TokensConfig config, TokenKeys keys, Clock clock) {
     this.config = config;
+    this.keys = keys;
     this.clock = clock;
     this.verifier = new TokenVerifier(keys.all(), config.issuer(), config.audience(), config.clockLeewaySeconds(), clock);
     this.signer = new TokenSigner(keys.signing());
     this.issuer = new AccessTokenIssuer(signer, config, clock);
     this.jwks = jwks(keys).toBuffer();
+  }
+
+  public TokenKeys keys() {
+    return keys;
   }
 
   public TokenVerifier verifier() {
