@@ -54,10 +54,16 @@ final class UpstreamFailures implements ProxyInterceptor {
   @Override
   public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
     long start = System.nanoTime();
-    return context.sendRequest()
-      .recover(failure -> sendAgain(context, failure) ? resend(context) : Future.failedFuture(failure))
-      .map(response -> answered(context, response, start))
-      .recover(failure -> Future.succeededFuture(failed(context, failure)));
+    return context.sendRequest().transform(sent -> {
+      if (sent.succeeded()) {
+        return Future.succeededFuture(answered(context, sent.result(), start));
+      }
+      if (!sendAgain(context, sent.cause())) {
+        return Future.succeededFuture(failed(context, sent.cause()));
+      }
+      return resend(context).transform(resent -> Future.succeededFuture(resent.succeeded()
+        ? answered(context, resent.result(), start) : failed(context, resent.cause())));
+    });
   }
 
   /** The route's timeout also bounds any silence while the response body streams (see {@link SilenceLimit}). */
