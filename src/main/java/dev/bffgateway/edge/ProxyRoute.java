@@ -9,7 +9,6 @@ import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.ops.Metrics;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
@@ -33,12 +32,12 @@ public final class ProxyRoute implements Target.Route {
   private final String allowed;
   private final RouteServices services;
 
-  public ProxyRoute(Vertx vertx, RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamConnections connections,
+  public ProxyRoute(UpstreamDeadlines deadlines, RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamConnections connections,
                     RouteServices services, Metrics.RouteMeters meters) {
     this.route = route;
     this.services = services;
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-    this.forwarder = new RouteProxy(vertx, route, proxyConfig, client, connections, services, meters);
+    this.forwarder = new RouteProxy(deadlines, route, proxyConfig, client, connections, services, meters);
   }
 
   @Override
