@@ -73,7 +73,7 @@ public final class ProxyRoute implements Target.Route {
     }
     pending.onComplete(result -> {
       if (result.failed()) {
-        refuse(request, result.cause());
+        refuse(ctx, result.cause());
         return;
       }
       try {
@@ -132,13 +132,12 @@ public final class ProxyRoute implements Target.Route {
   }
 
   /** The store or the credential verifier could not answer a needed refresh: a temporary error, nothing lost. */
-  private void refuse(HttpServerRequest request, Throwable failure) {
+  private void refuse(RoutingContext ctx, Throwable failure) {
     if (failure instanceof Refresher.FailedAfterRotation spent) {
       // As a header, like every gateway cookie on a proxied route, so the no-store rule of UpstreamHeaders sees it.
-      request.response().headers().add(HttpHeaders.SET_COOKIE, services.authenticator().successor(spent.rotation(), request).encode());
+      ctx.response().headers().add(HttpHeaders.SET_COOKIE, services.authenticator().successor(spent.rotation(), ctx.request()).encode());
       failure = spent.getCause();
     }
-    request.resume();
-    Failures.send(request.response(), failure);
+    ctx.fail(failure);
   }
 }
