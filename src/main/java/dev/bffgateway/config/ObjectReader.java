@@ -69,7 +69,7 @@ public final class ObjectReader {
    * The JSON path of every key this reader and the readers nested in it have asked for so far, present or not,
    * such as {@code routes[0].upstream}: what a file may hold, for checking its documentation against the code.
    */
-  public Set<String> keysAsked() {
+  Set<String> keysAsked() {
     return Collections.unmodifiableSet(asked);
   }
 
