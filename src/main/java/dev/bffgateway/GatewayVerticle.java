@@ -25,6 +25,7 @@ import dev.bffgateway.edge.Target;
 import dev.bffgateway.edge.ProxyRoute;
 import dev.bffgateway.edge.RouteTable;
 import dev.bffgateway.edge.UpstreamConnections;
+import dev.bffgateway.edge.UpstreamDeadlines;
 import dev.bffgateway.edge.ErrorResponses;
 import dev.bffgateway.edge.FrontDoor;
 import dev.bffgateway.edge.GatewayCookies;
@@ -71,6 +72,7 @@ final class GatewayVerticle extends VerticleBase {
   private final AtomicInteger openConnections;
   private HttpClient client;
   private final UpstreamConnections connections = new UpstreamConnections();
+  private UpstreamDeadlines deadlines;
   private HttpServer server;
   /** Everything that answers requests, built from one configuration; replaced whole by {@link #reload}. */
   private Handler<HttpServerRequest> router;
@@ -90,6 +92,7 @@ final class GatewayVerticle extends VerticleBase {
       .with(new PoolOptions().setHttp1MaxSize(initial.proxy().poolSize()))
       .withConnectHandler(FlushBatching::install)
       .build();
+    deadlines = new UpstreamDeadlines(vertx, shortestTimeoutMs(initial));
     router = router(initial, initialComponents);
 
     ServerConfig listener = initial.server();
@@ -126,6 +129,7 @@ final class GatewayVerticle extends VerticleBase {
       Promise<Void> swapped = Promise.promise();
       context.runOnContext(v -> {
         try {
+          deadlines.tick(shortestTimeoutMs(config));
           router = router(config, components);
           swapped.complete();
         } catch (RuntimeException e) {
@@ -134,6 +138,10 @@ final class GatewayVerticle extends VerticleBase {
       });
       return swapped.future();
     });
+  }
+
+  private static long shortestTimeoutMs(GatewayConfig config) {
+    return config.routes().stream().mapToLong(RouteConfig::timeoutMs).min().orElse(1_000);
   }
 
   /** Over server.maxConnections, a new connection is closed at once, and those already open are served as before. */
@@ -180,7 +188,7 @@ final class GatewayVerticle extends VerticleBase {
     for (RouteConfig route : config.routes()) {
       Metrics.RouteMeters meters = components.metrics().route(route.id());
       targets.put(route.path(), new Target(route.id(), meters,
-        new ProxyRoute(vertx, route, config.proxy(), client, connections, services, meters), route.pathParameters()));
+        new ProxyRoute(deadlines, route, config.proxy(), client, connections, services, meters), route.pathParameters()));
     }
     for (String reserved : ReservedPaths.ALL) {
       targets.put(reserved, Target.GATEWAY);

@@ -5,6 +5,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.bffgateway.auth.AuthFlowTestSupport;
+import dev.bffgateway.support.RawHttp;
+import dev.bffgateway.support.RawHttp.Reply;
 import dev.bffgateway.support.RecordingUpstream;
 import dev.bffgateway.support.TestGateway;
 import io.netty.bootstrap.Bootstrap;
@@ -48,10 +50,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -354,16 +352,6 @@ class FramingTest {
   }
 
   /** What the gateway sent on one connection, and whether it closed it (rather than falling silent). */
-  private record Reply(String text, boolean closed) {
-    int status() {
-      return text.startsWith("HTTP/1.") ? Integer.parseInt(text.substring(9, 12)) : -1;
-    }
-
-    int responses() {
-      return text.split("(?m)^HTTP/1\\.[01] ", -1).length - 1;
-    }
-  }
-
   private Reply exchange(String request) throws Exception {
     return exchangeOn(port, request, null);
   }
@@ -372,30 +360,9 @@ class FramingTest {
     return exchangeOn(port, request, until);
   }
 
-  /**
-   * Writes the bytes and reads until the gateway closes the connection, or until the text read so far contains
-   * {@code until}; a read that waits 10 s means the gateway kept the connection open.
-   */
+  /** A read that waits 10 s means the gateway kept the connection open. */
   private static Reply exchangeOn(int port, String request, String until) throws Exception {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-      socket.getOutputStream().flush();
-      InputStream in = socket.getInputStream();
-      ByteArrayOutputStream received = new ByteArrayOutputStream();
-      byte[] buffer = new byte[8192];
-      try {
-        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-          received.write(buffer, 0, n);
-          if (until != null && received.toString(StandardCharsets.ISO_8859_1).contains(until)) {
-            return new Reply(received.toString(StandardCharsets.ISO_8859_1), false);
-          }
-        }
-      } catch (java.net.SocketTimeoutException open) {
-        return new Reply(received.toString(StandardCharsets.ISO_8859_1), false);
-      }
-      return new Reply(received.toString(StandardCharsets.ISO_8859_1), true);
-    }
+    return RawHttp.exchange(port, request, until, 10_000);
   }
 
   /** An HTTP/2 client over cleartext with prior knowledge, one stream at a time, that sends headers as they are. */

@@ -71,7 +71,8 @@ public final class ConfigLoader {
     return config;
   }
 
-  private GatewayConfig read(ObjectReader root) {
+  // Not private: ConfigReferenceTest runs it to learn every key it asks for.
+  GatewayConfig read(ObjectReader root) {
     Path dataDir = Path.of(root.string("dataDir", "data")).toAbsolutePath().normalize();
     ServerConfig server = server(root.object("server"));
     ProxyConfig proxy = proxy(root.object("proxy"));

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -21,11 +22,18 @@ public final class ObjectReader {
   private final String path;
   private final List<String> errors;
   private final Set<String> known = new HashSet<>();
+  // Shared with the readers nested in this one, like errors: the whole file's schema as its reader asks for it.
+  private final Set<String> asked;
 
   public ObjectReader(JsonObject json, String path, List<String> errors) {
+    this(json, path, errors, new TreeSet<>());
+  }
+
+  private ObjectReader(JsonObject json, String path, List<String> errors, Set<String> asked) {
     this.json = json;
     this.path = path;
     this.errors = errors;
+    this.asked = asked;
   }
 
   public String path() {
@@ -55,6 +63,14 @@ public final class ObjectReader {
 
   public boolean isArray(String key) {
     return value(key) instanceof JsonArray;
+  }
+
+  /**
+   * The JSON path of every key this reader and the readers nested in it have asked for so far, present or not,
+   * such as {@code routes[0].upstream}: what a file may hold, for checking its documentation against the code.
+   */
+  Set<String> keysAsked() {
+    return Collections.unmodifiableSet(asked);
   }
 
   public int errorCount() {
@@ -162,7 +178,7 @@ public final class ObjectReader {
       error(key, "must be an object, not " + describe(value));
       value = null;
     }
-    return new ObjectReader(value == null ? new JsonObject() : (JsonObject) value, pathOf(key), errors);
+    return new ObjectReader(value == null ? new JsonObject() : (JsonObject) value, pathOf(key), errors, asked);
   }
 
   /** The nested object at key, or null when absent. */
@@ -177,7 +193,7 @@ public final class ObjectReader {
       Object item = array.getValue(i);
       String itemPath = JsonPath.index(pathOf(key), i);
       if (item instanceof JsonObject object) {
-        readers.add(new ObjectReader(object, itemPath, errors));
+        readers.add(new ObjectReader(object, itemPath, errors, asked));
       } else {
         errors.add(itemPath + ": must be an object, not " + describe(item));
       }
@@ -239,6 +255,7 @@ public final class ObjectReader {
 
   private Object value(String key) {
     known.add(key);
+    asked.add(pathOf(key));
     return json.getValue(key);
   }
 

@@ -55,8 +55,9 @@ public final class ErrorResponses {
 
   /**
    * The router's failure handler, for every request: a {@link Refusal} is answered with its status and message; a
-   * status vertx-web failed the request with (a body over the limit, a malformed request) with its own message;
-   * anything else is a fault.
+   * status vertx-web failed the request with (a body over the limit, a malformed request) with its own message; a
+   * dependency that failed (the store, the login API, an identity provider) as {@link Failures} says; anything else
+   * is a fault.
    */
   public static void failed(RoutingContext ctx, long maxBodyBytes) {
     HttpServerResponse response = ctx.response();
@@ -70,7 +71,7 @@ public final class ErrorResponses {
       case 404 -> send(response, 404, "No route matches " + ctx.normalizedPath());
       case 405 -> send(response, 405, "Method " + ctx.request().method().name() + " is not allowed");
       case 413 -> send(response, 413, "The request body is larger than " + maxBodyBytes + " bytes");
-      default -> fault(response, ctx.failure() == null ? new IllegalStateException("status " + ctx.statusCode()) : ctx.failure());
+      default -> Failures.send(response, ctx.failure() == null ? new IllegalStateException("status " + ctx.statusCode()) : ctx.failure());
     }
   }
 

@@ -9,7 +9,6 @@ import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.ops.Metrics;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
@@ -33,12 +32,12 @@ public final class ProxyRoute implements Target.Route {
   private final String allowed;
   private final RouteServices services;
 
-  public ProxyRoute(Vertx vertx, RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamConnections connections,
+  public ProxyRoute(UpstreamDeadlines deadlines, RouteConfig route, ProxyConfig proxyConfig, HttpClient client, UpstreamConnections connections,
                     RouteServices services, Metrics.RouteMeters meters) {
     this.route = route;
     this.services = services;
     this.allowed = route.methods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-    this.forwarder = new RouteProxy(vertx, route, proxyConfig, client, connections, services, meters);
+    this.forwarder = new RouteProxy(deadlines, route, proxyConfig, client, connections, services, meters);
   }
 
   @Override
@@ -74,7 +73,7 @@ public final class ProxyRoute implements Target.Route {
     }
     pending.onComplete(result -> {
       if (result.failed()) {
-        refuse(request, result.cause());
+        refuse(ctx, result.cause());
         return;
       }
       try {
@@ -133,13 +132,12 @@ public final class ProxyRoute implements Target.Route {
   }
 
   /** The store or the credential verifier could not answer a needed refresh: a temporary error, nothing lost. */
-  private void refuse(HttpServerRequest request, Throwable failure) {
+  private void refuse(RoutingContext ctx, Throwable failure) {
     if (failure instanceof Refresher.FailedAfterRotation spent) {
       // As a header, like every gateway cookie on a proxied route, so the no-store rule of UpstreamHeaders sees it.
-      request.response().headers().add(HttpHeaders.SET_COOKIE, services.authenticator().successor(spent.rotation(), request).encode());
+      ctx.response().headers().add(HttpHeaders.SET_COOKIE, services.authenticator().successor(spent.rotation(), ctx.request()).encode());
       failure = spent.getCause();
     }
-    request.resume();
-    Failures.send(request.response(), failure);
+    ctx.fail(failure);
   }
 }

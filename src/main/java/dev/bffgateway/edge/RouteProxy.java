@@ -5,7 +5,6 @@ import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.token.VerifiedToken;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.RequestOptions;
@@ -27,8 +26,8 @@ import io.vertx.httpproxy.ProxyResponse;
  *   <li>{@link UpstreamRequest}: header rules, identity, path rewrite, body framing, {@code 100 Continue};</li>
  *   <li>{@link UpstreamResponse}: header rules toward the client, the gateway's cookies kept the gateway's.</li>
  * </ol>
- * The upstream request itself comes from the event loop's pooled {@link HttpClient}, with the route's connect and
- * idle timeouts: the idle timeout bounds the wait for the response and any silence while it streams.
+ * The upstream request itself comes from the event loop's pooled {@link HttpClient}, with the route's connect
+ * timeout; the route's timeout proper is kept by {@link UpstreamDeadlines}.
  */
 public final class RouteProxy {
   /** What the route's handlers decided, for the interceptors of one request. */
@@ -49,15 +48,16 @@ public final class RouteProxy {
    */
   private Forwarding pending;
 
-  public RouteProxy(Vertx vertx, RouteConfig route, ProxyConfig proxy, HttpClient client, UpstreamConnections connections,
-                    RouteServices services, Metrics.RouteMeters meters) {
+  static final String UPSTREAM_REQUEST = "bff.upstreamRequest";
+
+  public RouteProxy(UpstreamDeadlines deadlines, RouteConfig route, ProxyConfig proxy, HttpClient client,
+                    UpstreamConnections connections, RouteServices services, Metrics.RouteMeters meters) {
     this.connections = connections;
     this.origin = new RequestOptions()
       .setHost(route.upstream().host())
       .setPort(route.upstream().port())
       .setSsl(route.upstream().tls())
-      .setConnectTimeout(Math.min(proxy.connectTimeoutMs(), route.timeoutMs()))
-      .setIdleTimeout(route.timeoutMs());
+      .setConnectTimeout(Math.min(proxy.connectTimeoutMs(), route.timeoutMs()));
     UpstreamHeaders headers = new UpstreamHeaders(route, services.cors().enabled(), new UpstreamIdentity(route, services.cookies()));
     HttpProxy httpProxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(route.websocket()), client)
       .origin(this::openUpstream)
@@ -70,7 +70,7 @@ public final class RouteProxy {
         }
       }, true)
       .addInterceptor(new CloseDelimitedResponses())
-      .addInterceptor(new UpstreamFailures(route.id(), vertx, route.timeoutMs(), meters, this::openUpstream), true)
+      .addInterceptor(new UpstreamFailures(route.id(), deadlines, route.timeoutMs(), meters, this::openUpstream), true)
       .addInterceptor(new UpstreamRequest(headers, new UpstreamPath(route), proxy.maxBufferedBodyBytes()), true)
       .addInterceptor(new UpstreamResponse(route.id(), headers, services.cookies()), true);
     this.handler = ProxyHandler.create(httpProxy);
@@ -94,6 +94,7 @@ public final class RouteProxy {
   private Future<HttpClientRequest> openUpstream(ProxyContext context) {
     return context.client().request(origin).andThen(opened -> {
       if (opened.succeeded()) {
+        context.set(UPSTREAM_REQUEST, opened.result());
         context.set(UpstreamConnections.REUSED, connections.reused(opened.result().connection()));
       }
     });

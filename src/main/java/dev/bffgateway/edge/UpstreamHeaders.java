@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -105,25 +107,32 @@ final class UpstreamHeaders {
   }
 
   /**
-   * Copies the upstream's response headers that may reach the client into {@code kept}.
+   * Removes from the upstream's response headers (HttpProxy's copy, which it then sends) what must not reach the
+   * client; most responses lose one or two, so nothing is copied.
    *
    * @param out       the client's response headers so far: the gateway's own, its cookies among them
    * @param websocket a 101 toward a WebSocket keeps its Connection and Upgrade
    */
-  void toClient(MultiMap in, MultiMap out, MultiMap kept, boolean websocket) {
+  void toClient(MultiMap in, MultiMap out, boolean websocket) {
     boolean noStore = out.contains(HttpHeaders.SET_COOKIE);
     MultiMap named = websocket ? null : namedByConnection(in);
+    List<String> dropped = null;
     for (Map.Entry<String, String> header : in) {
       String name = header.getKey();
       if ((NOT_RETURNED.contains(name) && !(websocket && isUpgradeHeader(name))) || (named != null && named.contains(name))
         || (corsByGateway && name.regionMatches(true, 0, "access-control-", 0, 15))
         || (noStore && (name.equalsIgnoreCase("expires") || name.equalsIgnoreCase("cache-control")))) {
-        continue;
+        if (dropped == null) {
+          dropped = new ArrayList<>(2);
+        }
+        dropped.add(name);
       }
-      kept.add(name, header.getValue());
+    }
+    if (dropped != null) {
+      dropped.forEach(in::remove);
     }
     if (noStore) {
-      kept.set(HttpHeaders.CACHE_CONTROL, "no-store");
+      in.set(HttpHeaders.CACHE_CONTROL, "no-store");
     }
   }
 

@@ -36,12 +36,8 @@ final class UpstreamResponse implements ProxyInterceptor {
   public Future<Void> handleProxyResponse(ProxyContext context) {
     ProxyResponse response = context.response();
     if (response.proxiedResponse() != null) {
-      MultiMap out = context.request().proxiedRequest().response().headers();
-      MultiMap in = response.headers();
-      MultiMap kept = MultiMap.caseInsensitiveMultiMap();
-      headers.toClient(in, out, kept, context.isWebSocket());
-      in.clear().addAll(kept);
-      dropGatewayCookies(in);
+      headers.toClient(response.headers(), context.request().proxiedRequest().response().headers(), context.isWebSocket());
+      dropGatewayCookies(response.headers());
     }
     return context.sendResponse();
   }
