@@ -3,6 +3,8 @@ package dev.bffgateway.config;
 import io.vertx.core.http.HttpMethod;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -307,6 +309,40 @@ class ConfigLoaderTest {
     assertTrue(route.allows(HttpMethod.PATCH));
     assertEquals(false, route.stripPrefix());
     assertEquals(false, route.websocket());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiterString = " => ", textBlock = """
+    http://127.0.0.1:99999              => has port 99999, out of range (1 to 65535)
+    http://127.0.0.1:65536              => has port 65536, out of range (1 to 65535)
+    http://127.0.0.1:0                  => has port 0, out of range (1 to 65535)
+    http://127.0.0.1:-1                 => has an invalid host or port (a host name or IP address, and a port from 1 to 65535)
+    http://127.0.0.1:99999999999        => has an invalid host or port (a host name or IP address, and a port from 1 to 65535)
+    http://under_score.example          => has an invalid host or port (a host name or IP address, and a port from 1 to 65535)
+    http://:8080                        => has no host
+    http:///api                         => has no host
+    http://                             => is not an http(s) URL
+    ftp://files.example.com             => is not an http(s) URL
+    junk                                => is not an http(s) URL
+    http:opaque                         => is not an http(s) URL
+    http://user:secret@api.example.com  => must not have a query, fragment or credentials
+    http://api.example.com/v1?x=1       => must not have a query, fragment or credentials
+    http://api.example.com/v1#top       => must not have a query, fragment or credentials
+    """)
+  void refusesAnUpstreamThatIsNotAUsableHttpUrl(String url, String reason) {
+    ConfigException e = assertThrows(ConfigException.class,
+      () -> NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"" + url + "\" } ] }"));
+    assertEquals(List.of("routes[0].upstream: \"" + url + "\" " + reason), e.errors());
+  }
+
+  @Test
+  void acceptsUpstreamPortsFrom1To65535() throws ConfigException {
+    GatewayConfig config = NO_ENV.parse("""
+      { "routes": [ { "id": "low", "path": "/low", "upstream": "http://h:1" },
+                    { "id": "high", "path": "/high", "upstream": "HTTPS://h:65535/" } ] }
+      """);
+    assertEquals(new Upstream(false, "h", 1, ""), config.routes().get(0).upstream());
+    assertEquals(new Upstream(true, "h", 65535, ""), config.routes().get(1).upstream());
   }
 
   @Test
