@@ -37,7 +37,7 @@ public final class Cli {
   /** Bad usage or an invalid configuration file. */
   public static final int INVALID = 2;
 
-  static final String DEFAULT_CONF = "conf/gateway.json";
+  static final String DEFAULT_CONF = ConfigLoader.DEFAULT_FILE.toString();
 
   private static final String USAGE = """
     Usage: bff-gateway <command> [options]

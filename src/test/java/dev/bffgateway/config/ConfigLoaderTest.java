@@ -180,12 +180,12 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.parse("{}");
     assertEquals(new CookiesConfig("ss-tok", "ss-reftok", "ss-id", CookiesConfig.Secure.ALWAYS, "Lax", null, true), config.cookies());
     assertEquals(CredentialsConfig.Type.USERS, config.credentials().type());
-    assertEquals(Path.of("conf/users.json"), config.credentials().usersFile());
+    assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
     assertEquals(5, config.credentials().maxFailures());
     assertEquals(900, config.credentials().failureWindowSeconds());
     assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10), config.refreshTokens());
     assertEquals(StoreConfig.Type.SQLITE, config.store().type());
-    assertEquals(Path.of("data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
+    assertEquals(Path.of("conf/data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
     assertTrue(config.tokens().accessTokenInBody());
   }
 
@@ -298,7 +298,7 @@ class ConfigLoaderTest {
   void appliesDefaults() throws ConfigException {
     GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
 
-    assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
+    assertEquals(Path.of("conf/data").toAbsolutePath(), config.dataDir(), "beside conf/gateway.json, as text without a file is read");
     assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO, false), config.server());
     assertEquals(new ProxyConfig(128, 5000, 60, null, true, 16L << 20), config.proxy());
     RouteConfig route = config.routes().get(0);
@@ -389,9 +389,63 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void resolvesRelativePathsAgainstTheDirectoryOfTheConfigFile(@TempDir Path dir) throws Exception {
+    // The JVM's working directory is the checkout, so a path resolved against it would miss these files.
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+    for (String name : List.of("users.json", "cert.pem", "key.pem", "ca.pem", "oidc.pem")) {
+      Files.writeString(etc.resolve(name), "x");
+    }
+    Files.createDirectories(etc.resolve("keys"));
+    Files.writeString(etc.resolve("keys/signing.pem"), "x");
+    Files.createDirectories(dir.resolve("site"));
+    Path file = Files.writeString(etc.resolve("gateway.json"), """
+      { "dataDir": "../state",
+        "server": { "tls": { "certPath": "cert.pem", "keyPath": "./key.pem" } },
+        "proxy": { "trustedCaFile": "ca.pem" },
+        "tokens": { "keys": [ { "pem": "keys/signing.pem" } ] },
+        "credentials": { "usersFile": "users.json",
+          "oidc": [ { "name": "idp", "issuer": "https://idp.example", "clientId": "gw", "privateKeyFile": "oidc.pem" } ] },
+        "web": { "root": "../site" } }
+      """);
+
+    GatewayConfig config = NO_ENV.load(file);
+
+    assertEquals(dir.resolve("state"), config.dataDir());
+    assertEquals(dir.resolve("state/bff-gateway.db"), config.store().sqlitePath());
+    assertEquals(new TlsConfig(etc.resolve("cert.pem"), etc.resolve("key.pem")), config.server().tls());
+    assertEquals(etc.resolve("ca.pem"), config.proxy().trustedCaFile());
+    assertEquals(etc.resolve("keys/signing.pem"), config.tokens().keys().get(0).pem());
+    assertEquals(etc.resolve("users.json"), config.credentials().usersFile());
+    assertEquals(etc.resolve("oidc.pem").toString(), config.credentials().oidc().get(0).privateKeyFile());
+    assertEquals(new WebConfig(dir.resolve("site"), false), config.web());
+  }
+
+  @Test
+  void defaultPathsAreBesideTheConfigFileAndErrorsShowThemResolved(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("gateway.json"), """
+      { "tokens": { "keys": [ { "pem": "keys/missing.pem" } ] }, "web": { "root": "." } }
+      """);
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.load(file));
+    assertEquals(List.of(
+      "tokens.keys[0].pem: \"" + dir.resolve("keys/missing.pem") + "\" is not a readable file",
+      "credentials.usersFile: \"" + dir.resolve("users.json") + "\" is not a readable file",
+      "web.root: \"" + dir + "\" contains dataDir (" + dir.resolve("data") + "): serve a directory of web files only"), e.errors());
+
+    Files.writeString(dir.resolve("users.json"), "x");
+    Files.createDirectories(dir.resolve("site"));
+    Path beside = Files.writeString(dir.resolve("site/gateway.json"), "{ \"dataDir\": \"" + dir.resolve("state")
+      + "\", \"credentials\": { \"usersFile\": \"../users.json\" }, \"web\": { \"root\": \".\" } }");
+    ConfigException published = assertThrows(ConfigException.class, () -> NO_ENV.load(beside));
+    assertEquals(List.of("web.root: \"" + dir.resolve("site") + "\" contains the configuration file (" + beside
+      + "): serve a directory of web files only"), published.errors());
+  }
+
+  @Test
   void shippedSampleConfigIsValid() throws ConfigException {
     GatewayConfig config = NO_ENV.load(Path.of("conf/gateway.json"));
     assertTrue(config.routes().stream().anyMatch(route -> route.path().equals("/api")));
     assertNull(config.server().tls());
+    assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
+    assertEquals(Path.of("data").toAbsolutePath(), config.dataDir(), "the demo's state stays in data/ of the checkout");
   }
 }
