@@ -339,7 +339,7 @@ public final class Cli {
     }
     Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
     try {
-      java.nio.file.Files.createDirectories(config.dataDir());
+      dev.bffgateway.token.PrivateFiles.dataDir(config.dataDir());
       RefreshTokenStore store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
       try {
         out.println(StoreBench.run(vertx, store, live, seconds, concurrency).line(config.store().type().name().toLowerCase(java.util.Locale.ROOT)));

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -131,6 +132,16 @@ class CliTest {
     assertFalse(Files.exists(dir.resolve("state")), "check-config creates nothing");
     assertEquals(Cli.OK, cli.execute("jwks", "--conf", relative), stderr());
     assertTrue(Files.isRegularFile(dir.resolve("state/keys/es256.pem")));
+  }
+
+  @Test
+  void jwksCreatesTheDataDirOwnerOnlyAsRunDoes(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    Path file = writeConfig(dir, "{ \"dataDir\": \"" + data + "\" }");
+    assertEquals(Cli.OK, cli.execute("jwks", "--conf", file.toString()), stderr());
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("keys"))));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("keys/es256.pem"))));
   }
 
   @Test
