@@ -76,7 +76,8 @@ class CliTest {
       Path file = writeConfig(dir, "{ \"dataDir\": \"" + dir.resolve("data")
         + "\", \"server\": { \"port\": " + taken.actualPort() + ", \"instances\": 1 } }");
       assertEquals(Cli.FAILED, cli.execute("run", "--conf", file.toString()));
-      assertTrue(stderr().startsWith("bff-gateway could not start:"), stderr());
+      assertTrue(stderr().startsWith("bff-gateway could not start: cannot listen on 127.0.0.1:" + taken.actualPort()
+        + ": address already in use (stop what holds it, or set server.port"), stderr());
     } finally {
       vertx.close().await();
     }
