@@ -13,6 +13,7 @@ import dev.bffgateway.session.Sessions;
 import dev.bffgateway.store.MeasuredRefreshTokenStore;
 import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Stores;
+import dev.bffgateway.token.PrivateFiles;
 import dev.bffgateway.token.TokenKeys;
 import dev.bffgateway.token.TokenSigner;
 import dev.bffgateway.token.Tokens;
@@ -24,10 +25,7 @@ import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -78,7 +76,7 @@ public final class Gateway {
     List<GatewayVerticle> verticles = new CopyOnWriteArrayList<>();
     AtomicInteger openConnections = new AtomicInteger();
     return vertx.executeBlocking(() -> {
-        prepareDataDir(config.dataDir());
+        PrivateFiles.dataDir(config.dataDir());
         return fromFiles(vertx, config, clock, credentials(vertx, config.credentials()));
       })
       .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
@@ -186,14 +184,5 @@ public final class Gateway {
   /** The configuration in effect: the started one, or the last one reloaded. */
   public synchronized GatewayConfig config() {
     return config;
-  }
-
-  /** Keys and the embedded database live here, so only the gateway's own user may read it. */
-  private static Path prepareDataDir(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    }
-    return dir;
   }
 }

@@ -52,7 +52,9 @@ import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.BindException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -108,11 +110,30 @@ final class GatewayVerticle extends VerticleBase {
         }
       })
       .listen(listener.port(), listener.host())
+      .recover(failure -> Future.failedFuture(cannotListen(listener, failure)))
       .onSuccess(listening -> {
         server = listening;
         onListening.accept(listening.actualPort());
       })
       .map(HttpServer::actualPort);
+  }
+
+  /**
+   * What an operator reads when the listener cannot bind: the address, the reason, and the setting to change,
+   * instead of the transport's own words ({@code bind(..) failed with error(-98)} from epoll).
+   */
+  private static BindException cannotListen(ServerConfig listener, Throwable failure) {
+    String address = (listener.host().contains(":") ? "[" + listener.host() + "]" : listener.host()) + ":" + listener.port();
+    // The message is the one stable part: NIO throws a BindException, epoll and io_uring Netty's NativeIoException.
+    boolean inUse = false;
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      inUse |= cause.getMessage() != null && cause.getMessage().toLowerCase(Locale.ROOT).contains("address already in use");
+    }
+    BindException bind = new BindException("cannot listen on " + address + ": " + (inUse
+      ? "address already in use (stop what holds it, or set server.port, which the sample conf/gateway.json reads from BFF_PORT)"
+      : failure.getMessage() + " (check server.host and server.port)"));
+    bind.initCause(failure);
+    return bind;
   }
 
   /**

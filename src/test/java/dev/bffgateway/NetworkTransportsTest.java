@@ -10,16 +10,22 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.transport.Transport;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -33,13 +39,7 @@ class NetworkTransportsTest {
   @ParameterizedTest
   @ValueSource(strings = {"io_uring", "epoll", "nio"})
   void proxiesBodiesAndStreamsOnEveryTransport(String name, @TempDir Path dir) {
-    Transport transport = switch (name) {
-      case "io_uring" -> Transport.IO_URING;
-      case "epoll" -> Transport.EPOLL;
-      default -> Transport.NIO;
-    };
-    assumeTrue(transport != null && transport.available(), name + " cannot be used on this machine");
-    Vertx vertx = Vertx.builder().withTransport(transport).build();
+    Vertx vertx = vertx(name);
     try {
       Promise<Void> clientHasFirstPart = Promise.promise();
       HttpServer upstream = vertx.createHttpServer().requestHandler(request -> {
@@ -80,5 +80,56 @@ class NetworkTransportsTest {
       Future<Void> closed = vertx.close();
       closed.await();
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"io_uring", "epoll", "nio"})
+  void aBusyPortIsNamedWithTheSettingToChangeOnEveryTransport(String name, @TempDir Path dir) throws Exception {
+    Vertx vertx = vertx(name);
+    // Outside Vert.x: a server of the same Vert.x on that port would be shared, not refused.
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      JsonObject config = TestGateway.config(dir, new JsonArray());
+      config.getJsonObject("server").put("port", taken.getLocalPort());
+      Throwable failure = assertThrows(Exception.class, () -> TestGateway.start(vertx, config).await());
+      assertTrue(failure.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use ("),
+        failure.getMessage());
+      assertTrue(failure.getMessage().contains("set server.port"), failure.getMessage());
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void anAddressThatCannotBeBoundIsNamedWithTheSettings(@TempDir Path dir) {
+    String elsewhere = "192.0.2.1"; // TEST-NET-1: on no machine's interfaces
+    assumeTrue(cannotBind(elsewhere), "this machine binds non-local addresses");
+    Vertx vertx = Vertx.vertx();
+    try {
+      JsonObject config = TestGateway.config(dir, new JsonArray());
+      config.getJsonObject("server").put("host", elsewhere).put("port", 8080);
+      Throwable failure = assertThrows(Exception.class, () -> TestGateway.start(vertx, config).await());
+      assertTrue(failure.getMessage().startsWith("cannot listen on 192.0.2.1:8080: "), failure.getMessage());
+      assertTrue(failure.getMessage().endsWith(" (check server.host and server.port)"), failure.getMessage());
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private static boolean cannotBind(String host) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return false;
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
+  private static Vertx vertx(String transportName) {
+    Transport transport = switch (transportName) {
+      case "io_uring" -> Transport.IO_URING;
+      case "epoll" -> Transport.EPOLL;
+      default -> Transport.NIO;
+    };
+    assumeTrue(transport != null && transport.available(), transportName + " cannot be used on this machine");
+    return Vertx.builder().withTransport(transport).build();
   }
 }

@@ -37,7 +37,7 @@ public final class Cli {
   /** Bad usage or an invalid configuration file. */
   public static final int INVALID = 2;
 
-  static final String DEFAULT_CONF = "conf/gateway.json";
+  static final String DEFAULT_CONF = ConfigLoader.DEFAULT_FILE.toString();
 
   private static final String USAGE = """
     Usage: bff-gateway <command> [options]
@@ -342,7 +342,7 @@ public final class Cli {
     }
     Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
     try {
-      java.nio.file.Files.createDirectories(config.dataDir());
+      dev.bffgateway.token.PrivateFiles.dataDir(config.dataDir());
       RefreshTokenStore store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
       try {
         out.println(StoreBench.run(vertx, store, live, seconds, concurrency).line(config.store().type().name().toLowerCase(java.util.Locale.ROOT)));

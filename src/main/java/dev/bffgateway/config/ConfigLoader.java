@@ -21,10 +21,13 @@ import java.util.regex.Pattern;
 
 /**
  * Turns {@code gateway.json} into a {@link GatewayConfig}: substitutes environment variables, then reads and
- * validates the whole file, collecting every error with its JSON path before failing. Blocking: call it at
- * start-up or from a worker, never on an event loop.
+ * validates the whole file, collecting every error with its JSON path before failing. Relative paths in it
+ * resolve against the file's own directory, so the gateway finds the same files from any working directory.
+ * Blocking: call it at start-up or from a worker, never on an event loop.
  */
 public final class ConfigLoader {
+  /** The file the commands read when no {@code --conf} names one. */
+  public static final Path DEFAULT_FILE = Path.of("conf", "gateway.json");
   private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   // Segments of a canonical route path: RFC 3986 pchar without percent-encoding.
   private static final Pattern ROUTE_PATH = Pattern.compile("/|(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+");
@@ -52,19 +55,26 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(List.of(file + ": cannot be read (" + e.getMessage() + ")"));
     }
-    return parse(text, file.toString());
+    return parse(text, file, file.toString());
   }
 
+  /**
+   * Text that was not read from a file, read as if it were {@link #DEFAULT_FILE}: relative paths resolve
+   * against {@code conf/} in the working directory, as they would for the commands without {@code --conf}.
+   */
   public GatewayConfig parse(String text) throws ConfigException {
-    return parse(text, null);
+    return parse(text, DEFAULT_FILE, null);
   }
 
-  /** @param source the file the text is from, for the position of a syntax error; null when it is not from a file */
-  private GatewayConfig parse(String text, String source) throws ConfigException {
+  /**
+   * @param file   where relative paths resolve from
+   * @param source the file the text is from, for the position of a syntax error; null when it is not from a file
+   */
+  private GatewayConfig parse(String text, Path file, String source) throws ConfigException {
     JsonObject json = JsonText.object(text, source);
     List<String> errors = new ArrayList<>();
     new EnvSubstitution(env, errors).apply(json, JsonPath.ROOT);
-    GatewayConfig config = read(new ObjectReader(json, JsonPath.ROOT, errors));
+    GatewayConfig config = read(new ObjectReader(json, JsonPath.ROOT, errors), file.toAbsolutePath().normalize());
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
@@ -72,15 +82,16 @@ public final class ConfigLoader {
   }
 
   // Not private: ConfigReferenceTest runs it to learn every key it asks for.
-  GatewayConfig read(ObjectReader root) {
-    Path dataDir = Path.of(root.string("dataDir", "data")).toAbsolutePath().normalize();
-    ServerConfig server = server(root.object("server"));
-    ProxyConfig proxy = proxy(root.object("proxy"));
-    TokensConfig tokens = tokens(root.object("tokens"));
+  GatewayConfig read(ObjectReader root, Path file) {
+    Path directory = file.getParent();
+    Path dataDir = resolve(directory, root.string("dataDir", "data"));
+    ServerConfig server = server(root.object("server"), directory);
+    ProxyConfig proxy = proxy(root.object("proxy"), directory);
+    TokensConfig tokens = tokens(root.object("tokens"), directory);
     RefreshTokensConfig refreshTokens = refreshTokens(root.object("refreshTokens"));
     StoreConfig store = store(root.object("store"), dataDir);
     CookiesConfig cookies = cookies(root.object("cookies"));
-    CredentialsConfig credentials = credentials(root.object("credentials"));
+    CredentialsConfig credentials = credentials(root.object("credentials"), directory);
     CsrfConfig csrf = csrf(root.object("csrf"));
     CorsConfig cors = cors(root.object("cors"));
     ObjectReader adminIn = root.object("admin");
@@ -91,7 +102,7 @@ public final class ConfigLoader {
       root.error("credentials", "oidc needs cookies.refreshTokenCookie true or sessions.mode \"session\": "
         + "the redirect back from a provider has no body to carry a refresh token");
     }
-    WebConfig web = web(root.object("web"), dataDir);
+    WebConfig web = web(root.object("web"), directory, dataDir, file);
     ObjectReader metricsIn = root.object("metrics");
     String metricsToken = metricsIn.string("token", "");
     MetricsConfig metrics = new MetricsConfig(metricsIn.bool("enabled", true), metricsToken.isEmpty() ? null : metricsToken);
@@ -116,29 +127,41 @@ public final class ConfigLoader {
     return new SessionsConfig(mode, idle, maxLifetime);
   }
 
-  private static WebConfig web(ObjectReader in, Path dataDir) {
+  private static WebConfig web(ObjectReader in, Path configDirectory, Path dataDir, Path configFile) {
     String root = in.string("root", null);
     in.rejectUnknownKeys();
     if (root == null || root.equals(WebConfig.DEMO)) {
       return new WebConfig(null, root != null);
     }
-    Path directory = Path.of(root).toAbsolutePath().normalize();
+    Path directory = resolve(configDirectory, root);
     if (root.isBlank() || !Files.isDirectory(directory)) {
-      in.error("root", "\"" + root + "\" is not a directory (or \"demo\" for the demo page)");
+      in.error("root", "\"" + (root.isBlank() ? root : directory) + "\" is not a directory (or \"demo\" for the demo page)");
       return new WebConfig(null, false);
     }
+    // Serving either would publish secrets: the signing keys and the database, or the configuration.
     if (dataDir.startsWith(directory)) {
-      // Serving it would publish the signing keys and the database.
-      in.error("root", "\"" + root + "\" contains dataDir (" + dataDir + "): serve a directory of web files only");
+      in.error("root", "\"" + directory + "\" contains dataDir (" + dataDir + "): serve a directory of web files only");
+      return new WebConfig(null, false);
+    }
+    if (configFile.startsWith(directory)) {
+      in.error("root", "\"" + directory + "\" contains the configuration file (" + configFile + "): serve a directory of web files only");
       return new WebConfig(null, false);
     }
     return new WebConfig(directory, false);
   }
 
-  private ServerConfig server(ObjectReader in) {
+  /**
+   * The one place a path of the configuration is resolved: a relative one against the configuration file's
+   * directory, whatever the working directory is.
+   */
+  private static Path resolve(Path configDirectory, String path) {
+    return configDirectory.resolve(path).normalize();
+  }
+
+  private ServerConfig server(ObjectReader in, Path directory) {
     String host = in.string("host", "127.0.0.1");
     int port = in.integer("port", 8080, 0, 65535);
-    TlsConfig tls = tls(in.optionalObject("tls"));
+    TlsConfig tls = tls(in.optionalObject("tls"), directory);
     long maxBodyBytes = in.number("maxBodyBytes", 64 * 1024, 1, 1L << 30);
     int idleTimeoutSeconds = in.integer("idleTimeoutSeconds", 60, 1, 86_400);
     int instances = in.integer("instances", 0, 0, 256);
@@ -159,41 +182,41 @@ public final class ConfigLoader {
       accessLog, maxConnections, hsts, transport, h2c);
   }
 
-  private TlsConfig tls(ObjectReader in) {
+  private TlsConfig tls(ObjectReader in, Path directory) {
     if (in == null) {
       return null;
     }
-    Path cert = readableFile(in, "certPath");
-    Path key = readableFile(in, "keyPath");
+    Path cert = readableFile(in, "certPath", directory);
+    Path key = readableFile(in, "keyPath", directory);
     in.rejectUnknownKeys();
     return cert == null || key == null ? null : new TlsConfig(cert, key);
   }
 
-  private static Path readableFile(ObjectReader in, String key) {
+  private static Path readableFile(ObjectReader in, String key, Path directory) {
     String value = in.requiredString(key);
-    if (value == null) {
-      return null;
-    }
-    Path path = Path.of(value);
+    return value == null ? null : readable(in, key, resolve(directory, value));
+  }
+
+  private static Path readable(ObjectReader in, String key, Path path) {
     if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-      in.error(key, "\"" + value + "\" is not a readable file");
+      in.error(key, "\"" + path + "\" is not a readable file");
       return null;
     }
     return path;
   }
 
-  private ProxyConfig proxy(ObjectReader in) {
+  private ProxyConfig proxy(ObjectReader in, Path directory) {
     int poolSize = in.integer("poolSize", 128, 1, 10_000);
     int connectTimeoutMs = in.integer("connectTimeoutMs", 5_000, 1, 600_000);
     int idleTimeoutSeconds = in.integer("idleTimeoutSeconds", 60, 1, 3_600);
-    Path trustedCaFile = in.has("trustedCaFile") ? readableFile(in, "trustedCaFile") : null;
+    Path trustedCaFile = in.has("trustedCaFile") ? readableFile(in, "trustedCaFile", directory) : null;
     boolean verifyHostname = in.bool("verifyHostname", true);
     long maxBufferedBodyBytes = in.number("maxBufferedBodyBytes", 16L << 20, 0, 1L << 30);
     in.rejectUnknownKeys();
     return new ProxyConfig(poolSize, connectTimeoutMs, idleTimeoutSeconds, trustedCaFile, verifyHostname, maxBufferedBodyBytes);
   }
 
-  private TokensConfig tokens(ObjectReader in) {
+  private TokensConfig tokens(ObjectReader in, Path directory) {
     String issuer = in.string("issuer", "bff-gateway");
     if (issuer.isBlank()) {
       in.error("issuer", "must not be empty");
@@ -208,7 +231,7 @@ public final class ConfigLoader {
     List<KeyConfig> keys = new ArrayList<>();
     List<ObjectReader> entries = in.objects("keys");
     for (int i = 0; i < entries.size(); i++) {
-      KeyConfig key = key(entries.get(i));
+      KeyConfig key = key(entries.get(i), directory);
       if (key != null) {
         keys.add(key);
       }
@@ -283,11 +306,11 @@ public final class ConfigLoader {
     return name;
   }
 
-  private static CredentialsConfig credentials(ObjectReader in) {
+  private static CredentialsConfig credentials(ObjectReader in, Path directory) {
     CredentialsConfig.Type type = in.choice("type", CredentialsConfig.Type.USERS, CredentialsConfig.Type.values());
-    Path usersFile = Path.of(in.string("usersFile", "conf/users.json"));
-    if (type == CredentialsConfig.Type.USERS && !(Files.isRegularFile(usersFile) && Files.isReadable(usersFile))) {
-      in.error("usersFile", "\"" + usersFile + "\" is not a readable file");
+    Path usersFile = resolve(directory, in.string("usersFile", "users.json"));
+    if (type == CredentialsConfig.Type.USERS) {
+      readable(in, "usersFile", usersFile);
     }
     CredentialsConfig.Http http = null;
     ObjectReader httpIn = in.optionalObject("http");
@@ -312,7 +335,7 @@ public final class ConfigLoader {
     List<OidcConfig> oidc = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (ObjectReader provider : in.objects("oidc")) {
-      OidcConfig read = oidc(provider);
+      OidcConfig read = oidc(provider, directory);
       if (read != null && !names.add(read.name())) {
         provider.error("name", "\"" + read.name() + "\" is already the name of another provider");
       } else if (read != null) {
@@ -325,7 +348,7 @@ public final class ConfigLoader {
 
   private static final Pattern PROVIDER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
 
-  private static OidcConfig oidc(ObjectReader in) {
+  private static OidcConfig oidc(ObjectReader in, Path directory) {
     int errorsBefore = in.errorCount();
     String name = in.requiredString("name");
     if (name != null && (!PROVIDER_NAME.matcher(name).matches() || OidcConfig.RESERVED_NAMES.contains(name))) {
@@ -338,8 +361,10 @@ public final class ConfigLoader {
     String privateKeyFile = in.string("privateKeyFile", null);
     if ((clientSecret == null) == (privateKeyFile == null)) {
       in.error("clientSecret", "give exactly one of clientSecret (client_secret_basic) and privateKeyFile (private_key_jwt)");
-    } else if (privateKeyFile != null && !Files.isReadable(Path.of(privateKeyFile))) {
-      in.error("privateKeyFile", "\"" + privateKeyFile + "\" is not a readable file");
+    } else if (privateKeyFile != null) {
+      Path resolved = resolve(directory, privateKeyFile);
+      readable(in, "privateKeyFile", resolved);
+      privateKeyFile = resolved.toString();
     }
     List<String> scopes = new ArrayList<>(Optional.ofNullable(in.strings("scopes")).orElse(List.of("openid", "profile", "email")));
     if (!scopes.contains("openid")) {
@@ -384,7 +409,7 @@ public final class ConfigLoader {
     return List.copyOf(audience);
   }
 
-  private static KeyConfig key(ObjectReader in) {
+  private static KeyConfig key(ObjectReader in, Path directory) {
     int errorsBefore = in.errorCount();
     String id = in.string("id", null);
     if (id != null && !ROUTE_ID.matcher(id).matches()) {
@@ -392,7 +417,7 @@ public final class ConfigLoader {
     }
     boolean hasPem = in.has("pem");
     boolean hasSecret = in.has("secret");
-    Path pem = hasPem ? readableFile(in, "pem") : null;
+    Path pem = hasPem ? readableFile(in, "pem", directory) : null;
     String secret = hasSecret ? in.requiredString("secret") : null;
     if (hasPem == hasSecret) {
       in.error(hasPem ? "secret" : "pem", "give either \"pem\" (a key file) or \"secret\" (an HS256 secret)");

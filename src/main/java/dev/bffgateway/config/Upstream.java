@@ -10,7 +10,11 @@ import java.net.URISyntaxException;
  */
 public record Upstream(boolean tls, String host, int port, String basePath) {
 
-  /** Parses an absolute http(s) URL without query, fragment or credentials; null with a reason otherwise. */
+  /**
+   * Parses an absolute http(s) URL with a host, a port from 1 to 65535 if any, and no query, fragment or
+   * credentials; null with a reason otherwise. Everything is checked here, since a URL that passes is used as it
+   * is for every request.
+   */
   static Upstream parse(String url, java.util.function.Consumer<String> error) {
     URI uri;
     try {
@@ -20,12 +24,26 @@ public record Upstream(boolean tls, String host, int port, String basePath) {
       return null;
     }
     String scheme = uri.getScheme();
-    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null) {
+    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.isOpaque()) {
       error.accept('"' + url + "\" is not an http(s) URL");
       return null;
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
       error.accept('"' + url + "\" must not have a query, fragment or credentials");
+      return null;
+    }
+    String authority = uri.getRawAuthority();
+    if (authority == null || authority.startsWith(":")) {
+      error.accept('"' + url + "\" has no host");
+      return null;
+    }
+    // java.net.URI falls back to a "registry" authority, without a host, when the host or port is malformed.
+    if (uri.getHost() == null) {
+      error.accept('"' + url + "\" has an invalid host or port (a host name or IP address, and a port from 1 to 65535)");
+      return null;
+    }
+    if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+      error.accept('"' + url + "\" has port " + uri.getPort() + ", out of range (1 to 65535)");
       return null;
     }
     boolean tls = scheme.equalsIgnoreCase("https");

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -134,6 +133,7 @@ public final class TokenKeys {
     try {
       boolean generated = !Files.exists(file);
       if (generated) {
+        PrivateFiles.dataDir(dataDir);
         generate(JwsAlgorithm.ES256, file);
       }
       TokenKey key = fromPem(Files.readString(file, StandardCharsets.US_ASCII), null);
@@ -146,32 +146,13 @@ public final class TokenKeys {
   }
 
   /**
-   * Writes a new key pair to a file only its owner can read; refuses to overwrite one. A directory it has to
-   * create is made owner-only too; an existing one is left as it is.
+   * Writes a new key pair to a file only its owner can read; refuses to overwrite one. Directories it has to
+   * create are made owner-only too; existing ones are left as they are.
    */
   public static void generate(JwsAlgorithm algorithm, Path file) throws IOException {
     KeyPair pair = PemKeys.generate(algorithm);
-    Path parent = file.toAbsolutePath().getParent();
-    boolean posix = Files.getFileStore(existingAncestor(parent)).supportsFileAttributeView("posix");
-    if (!Files.isDirectory(parent)) {
-      Files.createDirectories(parent);
-      if (posix) {
-        Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
-      }
-    }
-    if (posix) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } else {
-      Files.createFile(file);
-    }
+    PrivateFiles.createDirectories(file.toAbsolutePath().getParent());
+    PrivateFiles.createFile(file);
     Files.writeString(file, PemKeys.write(pair), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
-  }
-
-  private static Path existingAncestor(Path path) {
-    Path existing = path;
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    return existing == null ? Path.of(".").toAbsolutePath() : existing;
   }
 }

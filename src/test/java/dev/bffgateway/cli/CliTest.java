@@ -14,9 +14,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CliTest {
@@ -47,7 +49,7 @@ class CliTest {
 
   @Test
   void checkConfigAcceptsAValidFile(@TempDir Path dir) throws Exception {
-    Path file = Files.writeString(dir.resolve("gateway.json"),
+    Path file = writeConfig(dir,
       "{ \"routes\": [ { \"id\": \"api\", \"path\": \"/api\", \"upstream\": \"${UPSTREAM}\" } ] }");
     assertEquals(Cli.OK, cli.execute("check-config", "--conf", file.toString()));
     assertEquals(file + ": valid (1 routes)\n", stdout());
@@ -55,7 +57,7 @@ class CliTest {
 
   @Test
   void checkConfigPrintsEveryErrorAndExitsWith2(@TempDir Path dir) throws Exception {
-    Path file = Files.writeString(dir.resolve("gateway.json"),
+    Path file = writeConfig(dir,
       "{ \"server\": { \"port\": 70000 }, \"routes\": [ { \"id\": \"api\", \"path\": \"/api\", \"upstream\": \"htp://x\" } ] }");
     assertEquals(Cli.INVALID, cli.execute("check-config", "--conf=" + file));
     assertEquals(file + ": 2 errors\n"
@@ -75,10 +77,11 @@ class CliTest {
     Vertx vertx = Vertx.vertx();
     try {
       NetServer taken = vertx.createNetServer().connectHandler(socket -> { }).listen(0, "127.0.0.1").await();
-      Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"dataDir\": \"" + dir.resolve("data")
+      Path file = writeConfig(dir, "{ \"dataDir\": \"" + dir.resolve("data")
         + "\", \"server\": { \"port\": " + taken.actualPort() + ", \"instances\": 1 } }");
       assertEquals(Cli.FAILED, cli.execute("run", "--conf", file.toString()));
-      assertTrue(stderr().startsWith("bff-gateway could not start:"), stderr());
+      assertTrue(stderr().startsWith("bff-gateway could not start: cannot listen on 127.0.0.1:" + taken.actualPort()
+        + ": address already in use (stop what holds it, or set server.port"), stderr());
     } finally {
       vertx.close().await();
     }
@@ -92,7 +95,7 @@ class CliTest {
     assertEquals(Cli.FAILED, cli.execute("gen-key", "--out", key.toString()), "never overwrites a key");
     assertEquals(Cli.INVALID, cli.execute("gen-key", "--alg", "HS256", "--out", dir.resolve("x.pem").toString()));
 
-    Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"dataDir\": \"" + dir.resolve("data")
+    Path file = writeConfig(dir, "{ \"dataDir\": \"" + dir.resolve("data")
       + "\", \"tokens\": { \"keys\": [ { \"id\": \"ed\", \"pem\": \"" + key + "\" } ] } }");
     assertEquals(Cli.OK, cli.execute("check-config", "--conf", file.toString()));
     out.reset();
@@ -106,7 +109,7 @@ class CliTest {
   @Test
   void keyFilesThatCannotBeUsedAreConfigurationErrors(@TempDir Path dir) throws Exception {
     Path key = Files.writeString(dir.resolve("broken.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-    Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"dataDir\": \"" + dir.resolve("data")
+    Path file = writeConfig(dir, "{ \"dataDir\": \"" + dir.resolve("data")
       + "\", \"server\": { \"port\": 0, \"instances\": 1 }, \"tokens\": { \"keys\": [ { \"pem\": \"" + key + "\" } ] } }");
     assertEquals(Cli.INVALID, cli.execute("check-config", "--conf", file.toString()));
     assertTrue(stderr().contains("tokens.keys[0].pem: " + key + " holds a private key that is not P-256, RSA or Ed25519 PKCS#8"), stderr());
@@ -119,6 +122,31 @@ class CliTest {
     Path file = Files.writeString(dir.resolve("gateway.json"), "{ \"credentials\": { \"usersFile\": \"" + users + "\" } }");
     assertEquals(Cli.INVALID, cli.execute("check-config", "--conf", file.toString()));
     assertTrue(stderr().contains(users + ": users[0].passwordHash: is not a $pbkdf2-sha256$"), stderr());
+  }
+
+  @Test
+  void relativePathsFollowTheConfigFileNotTheWorkingDirectory(@TempDir Path dir) throws Exception {
+    // The JVM runs in the checkout: resolved against it, these paths would miss the files beside the config.
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+    Files.copy(Path.of("conf/users.json"), etc.resolve("users.json"));
+    Path file = Files.writeString(etc.resolve("gateway.json"), "{ \"dataDir\": \"../state\", \"credentials\": { \"usersFile\": \"users.json\" } }");
+    String relative = Path.of("").toAbsolutePath().relativize(file).toString();
+    assertTrue(relative.startsWith(".."), relative);
+
+    assertEquals(Cli.OK, cli.execute("check-config", "--conf", relative), stderr());
+    assertFalse(Files.exists(dir.resolve("state")), "check-config creates nothing");
+    assertEquals(Cli.OK, cli.execute("jwks", "--conf", relative), stderr());
+    assertTrue(Files.isRegularFile(dir.resolve("state/keys/es256.pem")));
+  }
+
+  @Test
+  void jwksCreatesTheDataDirOwnerOnlyAsRunDoes(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    Path file = writeConfig(dir, "{ \"dataDir\": \"" + data + "\" }");
+    assertEquals(Cli.OK, cli.execute("jwks", "--conf", file.toString()), stderr());
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("keys"))));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("keys/es256.pem"))));
   }
 
   @Test
@@ -166,6 +194,12 @@ class CliTest {
 
     assertEquals(Cli.INVALID, atTerminal.execute("hash-password"), "end of input at the first prompt");
     assertTrue(stderr().contains("no password typed"), stderr());
+  }
+
+  /** gateway.json in dir, with the demo users file beside it, where the default usersFile is. */
+  private static Path writeConfig(Path dir, String json) throws java.io.IOException {
+    Files.copy(Path.of("conf/users.json"), dir.resolve("users.json"));
+    return Files.writeString(dir.resolve("gateway.json"), json);
   }
 
   private String stdout() {

@@ -33,6 +33,7 @@ class ConfigWatcherTest {
     Path file = dir.resolve("gateway.json");
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("a", "/a", upstream.url())));
     Files.writeString(file, config.encodePrettily());
+    Files.copy(Path.of("conf/users.json"), dir.resolve("users.json"));
     ConfigLoader loader = new ConfigLoader(Map.<String, String>of()::get, 2);
     Gateway gateway = Gateway.start(vertx, loader.load(file)).await();
     Http http = new Http(vertx.createHttpClient(), gateway.port());

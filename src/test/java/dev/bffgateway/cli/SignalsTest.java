@@ -50,6 +50,7 @@ class SignalsTest {
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("a", "/a", upstream.url())))
       .put("store", new JsonObject().put("type", "memory"));
     Files.writeString(file, config.encode());
+    Files.copy(Path.of("conf/users.json"), dir.resolve("users.json"));
 
     Process gateway = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--conf", file.toString(), "--watch", "0")

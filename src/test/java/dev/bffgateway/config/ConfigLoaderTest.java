@@ -3,6 +3,8 @@ package dev.bffgateway.config;
 import io.vertx.core.http.HttpMethod;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,12 +180,12 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.parse("{}");
     assertEquals(new CookiesConfig("ss-tok", "ss-reftok", "ss-id", CookiesConfig.Secure.ALWAYS, "Lax", null, true), config.cookies());
     assertEquals(CredentialsConfig.Type.USERS, config.credentials().type());
-    assertEquals(Path.of("conf/users.json"), config.credentials().usersFile());
+    assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
     assertEquals(5, config.credentials().maxFailures());
     assertEquals(900, config.credentials().failureWindowSeconds());
     assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10), config.refreshTokens());
     assertEquals(StoreConfig.Type.SQLITE, config.store().type());
-    assertEquals(Path.of("data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
+    assertEquals(Path.of("conf/data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
     assertTrue(config.tokens().accessTokenInBody());
   }
 
@@ -296,7 +298,7 @@ class ConfigLoaderTest {
   void appliesDefaults() throws ConfigException {
     GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
 
-    assertEquals(Path.of("data").toAbsolutePath(), config.dataDir());
+    assertEquals(Path.of("conf/data").toAbsolutePath(), config.dataDir(), "beside conf/gateway.json, as text without a file is read");
     assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO, false), config.server());
     assertEquals(new ProxyConfig(128, 5000, 60, null, true, 16L << 20), config.proxy());
     RouteConfig route = config.routes().get(0);
@@ -307,6 +309,40 @@ class ConfigLoaderTest {
     assertTrue(route.allows(HttpMethod.PATCH));
     assertEquals(false, route.stripPrefix());
     assertEquals(false, route.websocket());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiterString = " => ", textBlock = """
+    http://127.0.0.1:99999              => has port 99999, out of range (1 to 65535)
+    http://127.0.0.1:65536              => has port 65536, out of range (1 to 65535)
+    http://127.0.0.1:0                  => has port 0, out of range (1 to 65535)
+    http://127.0.0.1:-1                 => has an invalid host or port (a host name or IP address, and a port from 1 to 65535)
+    http://127.0.0.1:99999999999        => has an invalid host or port (a host name or IP address, and a port from 1 to 65535)
+    http://under_score.example          => has an invalid host or port (a host name or IP address, and a port from 1 to 65535)
+    http://:8080                        => has no host
+    http:///api                         => has no host
+    http://                             => is not an http(s) URL
+    ftp://files.example.com             => is not an http(s) URL
+    junk                                => is not an http(s) URL
+    http:opaque                         => is not an http(s) URL
+    http://user:secret@api.example.com  => must not have a query, fragment or credentials
+    http://api.example.com/v1?x=1       => must not have a query, fragment or credentials
+    http://api.example.com/v1#top       => must not have a query, fragment or credentials
+    """)
+  void refusesAnUpstreamThatIsNotAUsableHttpUrl(String url, String reason) {
+    ConfigException e = assertThrows(ConfigException.class,
+      () -> NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"" + url + "\" } ] }"));
+    assertEquals(List.of("routes[0].upstream: \"" + url + "\" " + reason), e.errors());
+  }
+
+  @Test
+  void acceptsUpstreamPortsFrom1To65535() throws ConfigException {
+    GatewayConfig config = NO_ENV.parse("""
+      { "routes": [ { "id": "low", "path": "/low", "upstream": "http://h:1" },
+                    { "id": "high", "path": "/high", "upstream": "HTTPS://h:65535/" } ] }
+      """);
+    assertEquals(new Upstream(false, "h", 1, ""), config.routes().get(0).upstream());
+    assertEquals(new Upstream(true, "h", 65535, ""), config.routes().get(1).upstream());
   }
 
   @Test
@@ -388,9 +424,63 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void resolvesRelativePathsAgainstTheDirectoryOfTheConfigFile(@TempDir Path dir) throws Exception {
+    // The JVM's working directory is the checkout, so a path resolved against it would miss these files.
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+    for (String name : List.of("users.json", "cert.pem", "key.pem", "ca.pem", "oidc.pem")) {
+      Files.writeString(etc.resolve(name), "x");
+    }
+    Files.createDirectories(etc.resolve("keys"));
+    Files.writeString(etc.resolve("keys/signing.pem"), "x");
+    Files.createDirectories(dir.resolve("site"));
+    Path file = Files.writeString(etc.resolve("gateway.json"), """
+      { "dataDir": "../state",
+        "server": { "tls": { "certPath": "cert.pem", "keyPath": "./key.pem" } },
+        "proxy": { "trustedCaFile": "ca.pem" },
+        "tokens": { "keys": [ { "pem": "keys/signing.pem" } ] },
+        "credentials": { "usersFile": "users.json",
+          "oidc": [ { "name": "idp", "issuer": "https://idp.example", "clientId": "gw", "privateKeyFile": "oidc.pem" } ] },
+        "web": { "root": "../site" } }
+      """);
+
+    GatewayConfig config = NO_ENV.load(file);
+
+    assertEquals(dir.resolve("state"), config.dataDir());
+    assertEquals(dir.resolve("state/bff-gateway.db"), config.store().sqlitePath());
+    assertEquals(new TlsConfig(etc.resolve("cert.pem"), etc.resolve("key.pem")), config.server().tls());
+    assertEquals(etc.resolve("ca.pem"), config.proxy().trustedCaFile());
+    assertEquals(etc.resolve("keys/signing.pem"), config.tokens().keys().get(0).pem());
+    assertEquals(etc.resolve("users.json"), config.credentials().usersFile());
+    assertEquals(etc.resolve("oidc.pem").toString(), config.credentials().oidc().get(0).privateKeyFile());
+    assertEquals(new WebConfig(dir.resolve("site"), false), config.web());
+  }
+
+  @Test
+  void defaultPathsAreBesideTheConfigFileAndErrorsShowThemResolved(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("gateway.json"), """
+      { "tokens": { "keys": [ { "pem": "keys/missing.pem" } ] }, "web": { "root": "." } }
+      """);
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.load(file));
+    assertEquals(List.of(
+      "tokens.keys[0].pem: \"" + dir.resolve("keys/missing.pem") + "\" is not a readable file",
+      "credentials.usersFile: \"" + dir.resolve("users.json") + "\" is not a readable file",
+      "web.root: \"" + dir + "\" contains dataDir (" + dir.resolve("data") + "): serve a directory of web files only"), e.errors());
+
+    Files.writeString(dir.resolve("users.json"), "x");
+    Files.createDirectories(dir.resolve("site"));
+    Path beside = Files.writeString(dir.resolve("site/gateway.json"), "{ \"dataDir\": \"" + dir.resolve("state")
+      + "\", \"credentials\": { \"usersFile\": \"../users.json\" }, \"web\": { \"root\": \".\" } }");
+    ConfigException published = assertThrows(ConfigException.class, () -> NO_ENV.load(beside));
+    assertEquals(List.of("web.root: \"" + dir.resolve("site") + "\" contains the configuration file (" + beside
+      + "): serve a directory of web files only"), published.errors());
+  }
+
+  @Test
   void shippedSampleConfigIsValid() throws ConfigException {
     GatewayConfig config = NO_ENV.load(Path.of("conf/gateway.json"));
     assertTrue(config.routes().stream().anyMatch(route -> route.path().equals("/api")));
     assertNull(config.server().tls());
+    assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
+    assertEquals(Path.of("data").toAbsolutePath(), config.dataDir(), "the demo's state stays in data/ of the checkout");
   }
 }

@@ -63,7 +63,7 @@ class ConfigReferenceTest {
 
   private static Set<String> keysTheLoaderReads() {
     ObjectReader root = new ObjectReader(new JsonObject(EVERY_OBJECT), JsonPath.ROOT, new ArrayList<>());
-    new ConfigLoader(name -> null, 1).read(root);
+    new ConfigLoader(name -> null, 1).read(root, ConfigLoader.DEFAULT_FILE.toAbsolutePath());
     Set<String> keys = new TreeSet<>();
     for (String path : root.keysAsked()) {
       keys.add(path.replaceAll("\\[\\d+]", ""));
