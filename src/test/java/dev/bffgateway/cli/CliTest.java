@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +28,22 @@ class CliTest {
     assertTrue(stdout().contains("check-config"), stdout());
     assertEquals(Cli.OK, cli.execute("run", "--help"));
     assertTrue(stdout().contains("Usage: bff-gateway run [--conf FILE]"), stdout());
+  }
+
+  /** bin/bff-gateway runs the jar under the name the usage texts give, so they must all give it. */
+  @Test
+  void everyUsageNamesTheCommandAsBffGateway() {
+    assertEquals(Cli.OK, cli.execute("--help"));
+    String usage = stdout();
+    assertTrue(usage.startsWith("Usage: bff-gateway <command> [options]\n"), usage);
+    List<String> commands = usage.lines().dropWhile(line -> !line.equals("Commands:")).skip(1)
+      .takeWhile(line -> !line.isBlank()).map(line -> line.trim().split(" ")[0]).filter(command -> !command.equals("help")).toList();
+    assertTrue(commands.containsAll(List.of("run", "check-config", "gen-key", "hash-password")), commands.toString());
+    for (String command : commands) {
+      out.reset();
+      assertEquals(Cli.OK, cli.execute(command, "--help"), command);
+      assertTrue(stdout().startsWith("Usage: bff-gateway " + command + " "), stdout());
+    }
   }
 
   @Test
