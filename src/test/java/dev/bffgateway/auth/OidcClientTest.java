@@ -1,9 +1,7 @@
 package dev.bffgateway.auth;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.bffgateway.config.OidcConfig;
+import dev.bffgateway.support.LogCapture;
 import dev.bffgateway.support.MutableClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.slf4j.LoggerFactory;
 
 import java.math.BigInteger;
 import java.security.KeyPairGenerator;
@@ -99,19 +96,11 @@ class OidcClientTest {
 
     jwksStatus = 503;
     clock.advance(Duration.ofSeconds(600));
-    Logger log = (Logger) LoggerFactory.getLogger(OidcClient.class);
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    log.addAppender(logged);
-    log.setAdditive(false);
-    try {
+    try (LogCapture log = LogCapture.of(OidcClient.class)) {
       assertSame(renewed, client.provider().await(), "the provider is down: the old keys stay");
-    } finally {
-      log.detachAppender(logged);
-      log.setAdditive(true);
+      assertEquals(List.of("WARN test: reading the provider's keys again failed, the old ones stay for now: " + issuer + "/jwks answered 503"),
+        log.warnings());
     }
-    assertEquals(List.of("test: reading the provider's keys again failed, the old ones stay for now: " + issuer + "/jwks answered 503"),
-      logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
     assertEquals(3, jwksReads.get());
     clock.advance(Duration.ofSeconds(59));
     assertSame(renewed, client.provider().await());

@@ -1,12 +1,9 @@
 package dev.bffgateway.auth;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.bffgateway.Gateway;
 import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
+import dev.bffgateway.support.LogCapture;
 import dev.bffgateway.support.MutableClock;
 import dev.bffgateway.support.OidcProvider;
 import dev.bffgateway.support.RecordingUpstream;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -184,19 +180,12 @@ class OidcSignInTest {
    */
   @Test
   void theProvidersEncryptionKeyIsSkippedQuietly(Vertx vertx) throws Exception {
-    Logger vertxAuth = (Logger) LoggerFactory.getLogger("io.vertx.ext.auth");
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    vertxAuth.addAppender(logged);
-    try {
+    try (LogCapture vertxAuth = LogCapture.of("io.vertx.ext.auth")) {
       start(vertx, "tokens");
       JsonObject jwks = new JsonObject(get(new JsonObject(get(op.issuer() + "/.well-known/openid-configuration")).getString("jwks_uri")));
       assertTrue(jwks.getJsonArray("keys").stream().map(JsonObject.class::cast).anyMatch(key -> "enc".equals(key.getString("use"))), jwks.encode());
       assertNotNull(signedIn("alice").get("ss-tok"), "the ID token was verified with the signing key");
-      assertEquals(List.of(), logged.list.stream().filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
-        .map(event -> event.getLoggerName() + ": " + event.getFormattedMessage()).toList());
-    } finally {
-      vertxAuth.detachAppender(logged);
+      assertEquals(List.of(), vertxAuth.warnings());
     }
   }
 
