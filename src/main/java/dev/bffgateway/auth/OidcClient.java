@@ -40,7 +40,7 @@ public final class OidcClient {
   static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
   private static final long ASSERTION_SECONDS = 60;
   private static final Logger LOG = LoggerFactory.getLogger(OidcClient.class);
-  private static final Pattern MAX_AGE = Pattern.compile("max-age=(\\d+)");
+  private static final Pattern MAX_AGE = Pattern.compile("max-age=(\\d{1,9})\\b");
   /** A JWK Set is read again at most this often, whatever its max-age says. */
   private static final long MIN_KEYS_AGE_MS = 60_000;
   /** After a failed second reading of the keys, the next try waits this long. */
