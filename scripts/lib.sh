@@ -49,6 +49,11 @@ ensure_node() {
   echo "Using $(node --version) from $bin" >&2
 }
 
+# mvn_batch ARGS... — Maven in batch mode without colours or download progress, so the scripts' output is plain text
+# in a terminal and in a log. jansi.noreset: Maven's console library writes reset codes (ESC[0m) to a terminal
+# even with colours off, and only a JVM property set before it starts stops it.
+mvn_batch() { MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B --no-transfer-progress -Dstyle.color=never "$@"; }
+
 JAR=target/bff-gateway.jar
 
 # Builds the fat jar when it is missing or older than the pom, any source or resource, or the demo page (web/)
@@ -57,7 +62,7 @@ ensure_jar() {
   ensure_build_tools
   if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src web clients/js/bff-client.js -newer "$JAR" -print -quit 2>/dev/null)" ]; then
     echo "Building $JAR" >&2
-    mvn -B -q -DskipTests package
+    mvn_batch -q -DskipTests package
   fi
 }
 

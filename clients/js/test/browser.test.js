@@ -129,6 +129,10 @@ describe('the demo page in Chromium', () => {
       assert.equal(storage, '{}{}', 'nothing in web storage');
 
       assert.match(await callApiFromPage(page), /GET \/api\/hello → 200/);
+      // Every row under "Claims the backend verified" is a claim: none is a gateway error such as a 404.
+      const rows = await page.$$eval('#claims-list dd', (dds) => dds.map((dd) => dd.dataset.claim ?? `not a claim: ${dd.textContent}`));
+      assert.ok(rows.includes('sub') && rows.includes('iss'), rows.join(', '));
+      assert.deepEqual(rows.filter((row) => row.startsWith('not a claim')), []);
       assert.equal(await page.textContent('[data-claim="preferred_username"]'), 'alice');
       assert.equal(await page.textContent('[data-claim="roles"]'), 'Admin');
       const echo = JSON.parse(await page.textContent('#api-result'));

@@ -17,6 +17,9 @@
 //   tokenEndpointAuthMethod "client_secret_basic" (default), "client_secret_post" or "private_key_jwt"
 //   clientJwks              the client's public JWK Set ({"keys":[...]}) for private_key_jwt
 //
+// Keys (new ones at every start): an RSA signing key (RS256), and beside it, as Keycloak publishes one, an RSA
+// encryption key ("use": "enc", RSA-OAEP) in the JWK Set at /jwks.
+//
 // When ready it prints exactly one line on stdout: "oidc-provider listening on http://127.0.0.1:PORT" (the issuer).
 //
 // Client: client_id "bff-gateway", client_secret "bff-secret", token_endpoint_auth_method client_secret_basic
@@ -35,6 +38,7 @@
 //                                only sub) to the client's
 //                                backchannel_logout_uri now; answers {"ok":true,"sub":..,"sid":..} or
 //                                502 {"error":...} when the client did not answer 200/204
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -83,8 +87,17 @@ if (config.backchannelLogoutUri) {
   client.backchannel_logout_session_required = true;
 }
 
+const rsaKey = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+const jwks = {
+  keys: [
+    { ...rsaKey(), kid: 'signing', use: 'sig', alg: 'RS256' },
+    { ...rsaKey(), kid: 'encryption', use: 'enc', alg: 'RSA-OAEP' },
+  ],
+};
+
 const provider = new Provider(issuer, {
   clients: [client],
+  jwks,
   async findAccount(ctx, id) {
     const user = BY_SUB[id];
     if (!user) return undefined;
@@ -118,6 +131,7 @@ const provider = new Provider(issuer, {
     introspection: { enabled: true },
     backchannelLogout: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    encryption: { enabled: true }, // else oidc-provider refuses a key for encryption in jwks
     resourceIndicators: {
       enabled: true,
       defaultResource: () => resource,

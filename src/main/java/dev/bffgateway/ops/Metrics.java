@@ -19,6 +19,7 @@ public final class Metrics {
   private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
     Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
     Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+  private static final String CACHE_HELP = "Lookups in the cache of verified access tokens, by result";
 
   /**
    * Per route and event loop: proxied requests by status class, and the upstream's time to its response head.
@@ -40,7 +41,8 @@ public final class Metrics {
       if (byStatusClass == null) {
         byStatusClass = new Counter[5];
         for (int i = 0; i < 5; i++) {
-          byStatusClass[i] = registry.counter("bff.proxied.requests", "route", routeId, "status", (i + 1) + "xx");
+          byStatusClass[i] = counter(registry, "bff.proxied.requests",
+            "Responses on proxied routes, by route and the class of the status the client got", "route", routeId, "status", (i + 1) + "xx");
         }
       }
       byStatusClass[Math.max(1, Math.min(5, status / 100)) - 1].increment();
@@ -58,7 +60,8 @@ public final class Metrics {
     /** A request lost on a reused upstream connection the upstream dropped, sent again on another. */
     public void upstreamResent() {
       if (resent == null) {
-        resent = registry.counter("bff.upstream.resent", "route", routeId);
+        resent = counter(registry, "bff.upstream.resent",
+          "Requests sent again on another connection because the upstream dropped the reused one they went out on", "route", routeId);
       }
       resent.increment();
     }
@@ -72,14 +75,14 @@ public final class Metrics {
 
   public Metrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
-    this.cacheHits = registry.counter("bff.verified.token.cache", "result", "hit");
-    this.cacheMisses = registry.counter("bff.verified.token.cache", "result", "miss");
+    this.cacheHits = counter(registry, "bff.verified.token.cache", CACHE_HELP, "result", "hit");
+    this.cacheMisses = counter(registry, "bff.verified.token.cache", CACHE_HELP, "result", "miss");
   }
 
   /** Registers a counter per reason a token can be refused for (the token package's own enum). */
   public void tokenRejectionReasons(Enum<?>[] reasons) {
     for (Enum<?> reason : reasons) {
-      rejections.computeIfAbsent(reason, r -> registry.counter("bff.token.rejections", "reason", r.name().toLowerCase(Locale.ROOT)));
+      rejections.computeIfAbsent(reason, this::rejectionCounter);
     }
   }
 
@@ -94,17 +97,21 @@ public final class Metrics {
 
   /** @param outcome success, bad_credentials, throttled, invalid or unavailable */
   public void signIn(String outcome) {
-    registry.counter("bff.signins", "outcome", outcome).increment();
+    counter(registry, "bff.signins", "Sign-ins, by outcome", "outcome", outcome).increment();
   }
 
   /** @param outcome the store's rotation outcome (rotated, grace, reused, expired, revoked, unknown) or unavailable */
   public void refresh(String outcome) {
-    registry.counter("bff.refreshes", "outcome", outcome.toLowerCase(Locale.ROOT)).increment();
+    counter(registry, "bff.refreshes", "Refresh-token rotations, by outcome", "outcome", outcome.toLowerCase(Locale.ROOT)).increment();
   }
 
   public void tokenRejected(Enum<?> reason) {
-    rejections.computeIfAbsent(reason, r -> registry.counter("bff.token.rejections", "reason", r.name().toLowerCase(Locale.ROOT)))
-      .increment();
+    rejections.computeIfAbsent(reason, this::rejectionCounter).increment();
+  }
+
+  private Counter rejectionCounter(Enum<?> reason) {
+    return counter(registry, "bff.token.rejections", "Access tokens that failed verification, by reason",
+      "reason", reason.name().toLowerCase(Locale.ROOT));
   }
 
   public void cacheHit() {
@@ -121,6 +128,12 @@ public final class Metrics {
 
   public Timer storeOperation(String operation) {
     return Timer.builder("bff.store.operation").tag("operation", operation)
+      .description("Latency of refresh-token store operations, successful or not, by operation")
       .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+  }
+
+  /** Every meter has a description: Prometheus shows it as the HELP line, which is empty without one. */
+  private static Counter counter(PrometheusMeterRegistry registry, String name, String description, String... tags) {
+    return Counter.builder(name).description(description).tags(tags).register(registry);
   }
 }

@@ -3,6 +3,7 @@ package dev.bffgateway.auth;
 import dev.bffgateway.Gateway;
 import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
+import dev.bffgateway.support.LogCapture;
 import dev.bffgateway.support.MutableClock;
 import dev.bffgateway.support.OidcProvider;
 import dev.bffgateway.support.RecordingUpstream;
@@ -171,6 +172,21 @@ class OidcSignInTest {
 
     assertEquals(400, callback(browser, op.signIn(begin(new CookieJar(), "/"), "alice", true)).status(),
       "a code for another browser's flow is refused: this browser's flow cookie is gone");
+  }
+
+  /**
+   * The OP publishes an encryption key beside its signing key, as Keycloak does: discovery skips it without a word,
+   * where Vert.x's own discovery logged a WARN with a stack trace for it on every event loop.
+   */
+  @Test
+  void theProvidersEncryptionKeyIsSkippedQuietly(Vertx vertx) throws Exception {
+    try (LogCapture vertxAuth = LogCapture.of("io.vertx.ext.auth")) {
+      start(vertx, "tokens");
+      JsonObject jwks = new JsonObject(get(new JsonObject(get(op.issuer() + "/.well-known/openid-configuration")).getString("jwks_uri")));
+      assertTrue(jwks.getJsonArray("keys").stream().map(JsonObject.class::cast).anyMatch(key -> "enc".equals(key.getString("use"))), jwks.encode());
+      assertNotNull(signedIn("alice").get("ss-tok"), "the ID token was verified with the signing key");
+      assertEquals(List.of(), vertxAuth.warnings());
+    }
   }
 
   @Test
@@ -374,8 +390,9 @@ class OidcSignInTest {
   private RecordingUpstream verifyingUpstream(Vertx vertx) {
     RecordingUpstream verifying = RecordingUpstream.start(vertx).await();
     JsonObject jwks = new JsonObject(get(new JsonObject(get(op.issuer() + "/.well-known/openid-configuration")).getString("jwks_uri")));
+    // Its signing keys only, as the gateway takes them: Vert.x warns about the encryption key.
     io.vertx.ext.auth.jwt.JWTAuth verifier = io.vertx.ext.auth.jwt.JWTAuth.create(vertx, new io.vertx.ext.auth.jwt.JWTAuthOptions()
-      .setJwks(jwks.getJsonArray("keys").stream().map(JsonObject.class::cast).toList())
+      .setJwks(jwks.getJsonArray("keys").stream().map(JsonObject.class::cast).filter(key -> !"enc".equals(key.getString("use"))).toList())
       .setJWTOptions(new io.vertx.ext.auth.JWTOptions().setIssuer(op.issuer()).setAudience(List.of(RESOURCE))));
     verifying.handler(request -> verifying.record(request).onSuccess(received -> {
       String authorization = received.headers().get("authorization");

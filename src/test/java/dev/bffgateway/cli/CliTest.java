@@ -35,6 +35,22 @@ class CliTest {
     assertTrue(stdout().contains("Usage: bff-gateway run [--conf FILE]"), stdout());
   }
 
+  /** bin/bff-gateway runs the jar under the name the usage texts give, so they must all give it. */
+  @Test
+  void everyUsageNamesTheCommandAsBffGateway() {
+    assertEquals(Cli.OK, cli.execute("--help"));
+    String usage = stdout();
+    assertTrue(usage.startsWith("Usage: bff-gateway <command> [options]\n"), usage);
+    List<String> commands = usage.lines().dropWhile(line -> !line.equals("Commands:")).skip(1)
+      .takeWhile(line -> !line.isBlank()).map(line -> line.trim().split(" ")[0]).filter(command -> !command.equals("help")).toList();
+    assertTrue(commands.containsAll(List.of("run", "check-config", "gen-key", "hash-password")), commands.toString());
+    for (String command : commands) {
+      out.reset();
+      assertEquals(Cli.OK, cli.execute(command, "--help"), command);
+      assertTrue(stdout().startsWith("Usage: bff-gateway " + command + " "), stdout());
+    }
+  }
+
   @Test
   void badUsageExitsWith2() {
     assertEquals(Cli.INVALID, cli.execute());

@@ -2,6 +2,7 @@ package dev.bffgateway.edge;
 
 import dev.bffgateway.config.CorsConfig;
 import dev.bffgateway.support.Http;
+import dev.bffgateway.support.LogCapture;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -37,10 +38,13 @@ class FrontDoorTest {
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
     Http http = new Http(vertx.createHttpClient(), server.actualPort());
 
-    Http.Response withBody = http.send(HttpMethod.POST, "/broken/x", MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("{}")).await();
-    assertEquals(500, withBody.status());
-    assertEquals("InternalServerError", withBody.json().getJsonObject("responseStatus").getString("errorCode"));
-    assertFalse(withBody.body().toString().contains("detail"), "the fault's message stays in the log");
-    assertEquals(500, http.send(HttpMethod.GET, "/broken/y", MultiMap.caseInsensitiveMultiMap(), null).await().status());
+    try (LogCapture log = LogCapture.of(ErrorResponses.class)) {
+      Http.Response withBody = http.send(HttpMethod.POST, "/broken/x", MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("{}")).await();
+      assertEquals(500, withBody.status());
+      assertEquals("InternalServerError", withBody.json().getJsonObject("responseStatus").getString("errorCode"));
+      assertFalse(withBody.body().toString().contains("detail"), "the fault's message stays in the log");
+      assertEquals(500, http.send(HttpMethod.GET, "/broken/y", MultiMap.caseInsensitiveMultiMap(), null).await().status());
+      assertEquals(List.of("ERROR request failed: a detail for the log only", "ERROR request failed: a detail for the log only"), log.warnings());
+    }
   }
 }

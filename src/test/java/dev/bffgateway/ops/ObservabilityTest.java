@@ -44,6 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class ObservabilityTest {
+  private static final Pattern HELP = Pattern.compile("^# HELP (bff_[a-z_]+)(.*)$", Pattern.MULTILINE);
   private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+)\\{([^}]*)} ([0-9.eE+-]+)$", Pattern.MULTILINE);
   private final MutableClock clock = MutableClock.atNow();
 
@@ -101,6 +102,14 @@ class ObservabilityTest {
     assertTrue(samples.get("bff_verified_token_cache_total{result=\"hit\"}") >= 1.0);
     assertEquals(1.0, samples.get("bff_store_operation_seconds_count{operation=\"rotate\"}"));
     assertEquals(1.0, samples.get("bff_store_operation_seconds_count{operation=\"issue\"}"));
+    Matcher help = HELP.matcher(scrape.body().toString());
+    List<String> described = new ArrayList<>();
+    while (help.find()) {
+      assertFalse(help.group(2).isBlank(), "no description for " + help.group(1));
+      described.add(help.group(1));
+    }
+    assertTrue(described.containsAll(List.of("bff_signins_total", "bff_refreshes_total", "bff_token_rejections_total",
+      "bff_proxied_requests_total", "bff_upstream_duration_seconds", "bff_verified_token_cache_total", "bff_store_operation_seconds")), described.toString());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.bffgateway.support;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assumptions;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,7 +34,8 @@ import java.util.regex.Pattern;
 /**
  * A real OpenID Provider for tests: panva's {@code oidc-provider} run by {@code src/test/oidc/provider.mjs} (read
  * its header for everything it offers) on a free loopback port, plus a browser-like {@link #signIn} that drives
- * its login and consent pages over HTTP. scripts/test installs its npm packages.
+ * its login and consent pages over HTTP. scripts/test installs its npm packages; without them, tests that start it
+ * are skipped ({@link #installed}).
  *
  * <p>What the OP holds:
  * <ul>
@@ -54,6 +56,8 @@ public final class OidcProvider implements AutoCloseable {
   public static final String CLIENT_ID = "bff-gateway";
   public static final String CLIENT_SECRET = "bff-secret";
 
+  public static final String NOT_INSTALLED = "src/test/oidc/node_modules is missing: run npm ci --prefix src/test/oidc (scripts/test does)";
+
   private static final Path SCRIPT_DIR = Path.of("src/test/oidc");
   private static final String READY = "oidc-provider listening on ";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
@@ -70,6 +74,11 @@ public final class OidcProvider implements AutoCloseable {
     this.log = log;
   }
 
+  /** Whether its npm packages are installed; tests that need it are skipped when not. */
+  public static boolean installed() {
+    return Files.isDirectory(SCRIPT_DIR.resolve("node_modules/oidc-provider"));
+  }
+
   /** {@link #start(Path, List, JsonObject)} with no further config. */
   public static OidcProvider start(Path dir, List<String> redirectUris) throws IOException {
     return start(dir, redirectUris, new JsonObject());
@@ -84,10 +93,7 @@ public final class OidcProvider implements AutoCloseable {
    *                     {@code postLogoutRedirectUris}, {@code accessTokenTtl} (seconds), {@code rotateRefreshTokens}
    */
   public static OidcProvider start(Path dir, List<String> redirectUris, JsonObject config) throws IOException {
-    if (!Files.isDirectory(SCRIPT_DIR.resolve("node_modules/oidc-provider"))) {
-      throw new IllegalStateException(SCRIPT_DIR.toAbsolutePath() + "/node_modules is missing: "
-        + "run npm ci --prefix src/test/oidc (scripts/test does)");
-    }
+    Assumptions.assumeTrue(installed(), NOT_INSTALLED);
     JsonObject effective = config.copy().put("redirectUris", new JsonArray(new ArrayList<>(redirectUris)));
     Path log = dir.resolve("oidc-provider.log");
     Process process = new ProcessBuilder("node", SCRIPT_DIR.resolve("provider.mjs").toString(), effective.encode())

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -44,6 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of our own would use it: discovery, code flow with PKCE through its login and consent pages, the code exchange
  * with client_secret_basic, the ID token's claims, single-use refresh tokens, denied consent, back-channel logout.
  */
+// Not an assumption in start(): one failing in @BeforeAll leaves surefire reporting no tests at all, not skipped ones.
+@EnabledIf(value = "dev.bffgateway.support.OidcProvider#installed", disabledReason = OidcProvider.NOT_INSTALLED)
 class OidcProviderTest {
   @TempDir
   static Path dir;
