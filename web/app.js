@@ -151,7 +151,7 @@ $('api-form').addEventListener('submit', async (event) => {
     try { body = JSON.parse(text); } catch { body = text; }
     status.textContent = `GET ${path} → ${response.status} ${response.statusText}`;
     status.classList.add(response.ok ? 'ok' : 'bad');
-    showEcho(body);
+    showEcho(body, response.ok);
     log(`GET ${path} → ${response.status}`, response.ok ? '' : 'bad');
   } catch (error) {
     status.textContent = `GET ${path} failed: ${errorText(error)}`;
@@ -162,15 +162,20 @@ $('api-form').addEventListener('submit', async (event) => {
 
 const CLAIM_LABELS = { sub: 'Subject', preferred_username: 'User name', name: 'Name', email: 'E-mail', roles: 'Roles', perms: 'Permissions', iss: 'Issuer', aud: 'Audience', iat: 'Issued', exp: 'Expires', jti: 'Token id' };
 
-function showEcho(body) {
+function showEcho(body, ok) {
   $('api-raw').hidden = false;
   $('api-result').textContent = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
   const list = $('claims-list');
   list.replaceChildren();
   const token = body && typeof body === 'object' ? body.token : null;
-  $('api-claims').hidden = false;
+  // An error (a 404 for a path without a route, say) is the status line's and the raw answer's to show: the
+  // backend verified no claims for it.
+  $('api-claims').hidden = !ok;
+  if (!ok) {
+    return;
+  }
   if (!token) {
-    list.append(row('Token', body?.responseStatus ? body.responseStatus.message : 'none: the request reached the backend anonymously'));
+    list.append(row('Token', 'none: the request reached the backend anonymously'));
     return;
   }
   if (!token.verified) {

@@ -140,6 +140,14 @@ describe('the demo page in Chromium', () => {
       assert.equal(echo.headers.authorization, `Bearer ${await page.evaluate(() => demo.client.accessToken)}`);
       assert.equal(echo.headers.cookie, undefined, 'the gateway strips its cookies before the upstream');
 
+      // A path without a route: the 404 is the status line's, and no claims are shown for it.
+      await page.fill('#api-path', '/nowhere');
+      assert.match(await callApiFromPage(page), /GET \/nowhere → 404/);
+      assert.equal(await page.isHidden('#api-claims'), true, 'no claims panel under an error');
+      await page.fill('#api-path', '/api/hello');
+      assert.match(await callApiFromPage(page), /GET \/api\/hello → 200/);
+      assert.equal(await page.isVisible('#api-claims'), true);
+
       // The countdown runs.
       const countdown = await page.textContent('#token-countdown');
       assert.match(countdown, /^\d+\.\d s$/);

@@ -93,7 +93,8 @@ public record StartupSummary(String version, Path configFile, Path dataDir, Stri
     LOG.info(text());
   }
 
-  private static String count(int n, String noun) {
+  /** "1 route", "2 routes". */
+  public static String count(int n, String noun) {
     return n + " " + noun + (n == 1 ? "" : "s");
   }
 }

@@ -1,6 +1,7 @@
 package dev.bffgateway.cli;
 
 import dev.bffgateway.Gateway;
+import dev.bffgateway.StartupSummary;
 import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.ConfigLoader;
 import dev.bffgateway.config.GatewayConfig;
@@ -201,7 +202,7 @@ public final class Cli {
       if (config.credentials().type() == dev.bffgateway.config.CredentialsConfig.Type.USERS) {
         dev.bffgateway.credentials.UsersFileVerifier.check(config.credentials().usersFile());
       }
-      out.println(file + ": valid (" + config.routes().size() + " routes)");
+      out.println(file + ": valid (" + StartupSummary.count(config.routes().size(), "route") + ")");
       return OK;
     } catch (ConfigException e) {
       printErrors(file, e);

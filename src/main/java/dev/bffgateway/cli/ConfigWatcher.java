@@ -1,6 +1,7 @@
 package dev.bffgateway.cli;
 
 import dev.bffgateway.Gateway;
+import dev.bffgateway.StartupSummary;
 import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.ConfigLoader;
 import dev.bffgateway.config.CredentialsConfig;
@@ -79,7 +80,7 @@ final class ConfigWatcher {
         }
       })
       .compose(next -> next == null ? Future.succeededFuture(false) : gateway.reload(next).map(restartNeeded -> {
-        LOG.info("{}: reloaded ({} routes)", file, next.routes().size());
+        LOG.info("{}: reloaded ({})", file, StartupSummary.count(next.routes().size(), "route"));
         if (!restartNeeded.isEmpty()) {
           LOG.warn("{}: changes to {} take effect after a restart", file, String.join(", ", restartNeeded));
         }

@@ -66,6 +66,12 @@ public final class ErrorResponses {
       send(response, refusal.status(), refusal.getMessage());
       return;
     }
+    if (isMalformedRequest(ctx.failure())) {
+      // The client's bytes, not a fault of the gateway: no stack trace for anyone to flood the log with.
+      LOG.debug("malformed request: {}", ctx.failure().toString());
+      send(response, 400, "The request is not valid");
+      return;
+    }
     switch (ctx.statusCode()) {
       case 400 -> send(response, 400, "The request is not valid");
       case 404 -> send(response, 404, "No route matches " + ctx.normalizedPath());
@@ -73,6 +79,17 @@ public final class ErrorResponses {
       case 413 -> send(response, 413, "The request body is larger than " + maxBodyBytes + " bytes");
       default -> Failures.send(response, ctx.failure() == null ? new IllegalStateException("status " + ctx.statusCode()) : ctx.failure());
     }
+  }
+
+  /** A failure raised by Netty's HTTP decoder while it read the request (a broken chunk size, for one). */
+  private static boolean isMalformedRequest(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      StackTraceElement[] trace = cause.getStackTrace();
+      if (trace.length > 0 && trace[0].getClassName().startsWith("io.netty.handler.codec.http.")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public static Future<Void> send(HttpServerResponse response, int status, String message) {

@@ -68,7 +68,7 @@ class CliTest {
     Path file = writeConfig(dir,
       "{ \"routes\": [ { \"id\": \"api\", \"path\": \"/api\", \"upstream\": \"${UPSTREAM}\" } ] }");
     assertEquals(Cli.OK, cli.execute("check-config", "--conf", file.toString()));
-    assertEquals(file + ": valid (1 routes)\n", stdout());
+    assertEquals(file + ": valid (1 route)\n", stdout());
   }
 
   @Test
