@@ -36,6 +36,11 @@ public final class GatewayCookies {
     return config.session();
   }
 
+  /** The names of the three cookies the gateway owns, as configured. */
+  public List<String> names() {
+    return List.of(accessTokenName(), refreshTokenName(), sessionName());
+  }
+
   public boolean refreshTokenInCookie() {
     return config.refreshTokenCookie();
   }

@@ -25,7 +25,7 @@ final class UpstreamIdentity {
 
   UpstreamIdentity(RouteConfig route, GatewayCookies cookies) {
     this.identityHeaders = route.identityHeaders();
-    this.gatewayCookies = List.of(cookies.accessTokenName(), cookies.refreshTokenName(), cookies.sessionName());
+    this.gatewayCookies = cookies.names();
   }
 
   /**

@@ -29,7 +29,7 @@ final class UpstreamResponse implements ProxyInterceptor {
   UpstreamResponse(String routeId, UpstreamHeaders headers, GatewayCookies cookies) {
     this.routeId = routeId;
     this.headers = headers;
-    this.gatewayCookies = List.of(cookies.accessTokenName(), cookies.refreshTokenName(), cookies.sessionName());
+    this.gatewayCookies = cookies.names();
   }
 
   @Override
