@@ -58,6 +58,7 @@ public final class AuthEndpoints {
   private static final Logger LOG = LoggerFactory.getLogger(AuthEndpoints.class);
   private static final String INVALID_CREDENTIALS = "Invalid Username or Password";
   private static final String INVALID_REFRESH_TOKEN = "Refresh token is invalid";
+  private static final String CSRF_CHECKED = "bff.csrfChecked";
 
   /** Everything these endpoints need, built once. */
   public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer, Sessions sessions,
@@ -89,12 +90,13 @@ public final class AuthEndpoints {
     router.route(ReservedPaths.AUTH + "/*").handler(AuthEndpoints::noStore);
     OidcSignIn.Host host = new ProviderSignIns();
     for (OidcClient client : deps.oidcClients().values()) {
-      new OidcSignIn(client, deps.sessions(), deps.cookies(), deps.providerGrants(), deps.relaysProviderTokens(), host).mount(router, body, this::crossSiteRefused);
+      new OidcSignIn(client, deps.sessions(), deps.cookies(), deps.providerGrants(), deps.relaysProviderTokens(), host).mount(router, body, this::logoutCrossSiteRefused);
     }
     router.route(ReservedPaths.ACCESS_TOKEN).handler(AuthEndpoints::noStore);
     router.route(ReservedPaths.SESSION_TO_TOKEN).handler(AuthEndpoints::noStore);
-    // Sign-in (login CSRF), refresh and logout act on the browser's cookies: cross-site requests may not.
-    router.route(ReservedPaths.AUTH + "/logout").handler(this::crossSiteRefused);
+    // Sign-in (login CSRF), refresh and logout act on the browser's cookies: cross-site requests may not. Logout's
+    // check belongs to its route, so every spelling vertx-web routes there (/auth/logout/, /auth/%6cogout) gets it.
+    router.route(ReservedPaths.AUTH + "/logout").handler(this::logoutCrossSiteRefused);
     router.post(ReservedPaths.AUTH).handler(this::crossSiteRefused);
     router.post(ReservedPaths.AUTH + "/:provider").handler(this::crossSiteRefused);
     router.post(ReservedPaths.ACCESS_TOKEN).handler(this::crossSiteRefused);
@@ -121,14 +123,22 @@ public final class AuthEndpoints {
    * browser's cookies. A cross-origin SPA's origin belongs in csrf.trustedOrigins (and cors.allowedOrigins).
    */
   private void crossSiteRefused(RoutingContext ctx) {
-    if (ctx.get("csrf-checked") != null) {
+    crossSiteRefused(ctx, ctx.request().method() != HttpMethod.GET);
+  }
+
+  /** Logout is checked even as a GET: a cross-site link or image must not end the user's sessions. */
+  private void logoutCrossSiteRefused(RoutingContext ctx) {
+    crossSiteRefused(ctx, true);
+  }
+
+  private void crossSiteRefused(RoutingContext ctx, boolean actsOnState) {
+    // Only a check that was made counts as made: a GET waved through here still meets logout's own check.
+    if (!actsOnState || ctx.get(CSRF_CHECKED) != null) {
       ctx.next();
       return;
     }
-    ctx.put("csrf-checked", true);
-    // Logout is checked even as a GET: a cross-site link must not end the user's session.
-    boolean actsOnState = ctx.request().method() != HttpMethod.GET || ctx.request().path().endsWith("/logout");
-    String refusal = deps.csrf().refusal(ctx.request(), actsOnState);
+    ctx.put(CSRF_CHECKED, true);
+    String refusal = deps.csrf().refusal(ctx.request(), true);
     if (refusal == null) {
       ctx.next();
     } else {

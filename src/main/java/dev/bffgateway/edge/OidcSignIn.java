@@ -88,11 +88,12 @@ final class OidcSignIn {
     this.host = host;
   }
 
-  void mount(Router router, BodyHandler body, Handler<RoutingContext> crossSiteRefused) {
+  /** @param logoutCrossSiteRefused the cross-site check of every logout route, made on GET too */
+  void mount(Router router, BodyHandler body, Handler<RoutingContext> logoutCrossSiteRefused) {
     String base = ReservedPaths.AUTH + "/" + config.name();
     router.get(base).handler(this::start);
     router.get(base + "/callback").handler(this::callback);
-    router.get(base + "/logout").handler(crossSiteRefused).handler(this::logout);
+    router.get(base + "/logout").handler(logoutCrossSiteRefused).handler(this::logout);
     router.post(base + "/backchannel-logout").handler(body).handler(this::backchannelLogout);
   }
 
