@@ -18,6 +18,7 @@ import dev.bffgateway.config.RouteConfig;
 import dev.bffgateway.config.ServerConfig;
 import dev.bffgateway.config.MetricsConfig;
 import dev.bffgateway.edge.AccessLog;
+import dev.bffgateway.edge.ClientAddresses;
 import dev.bffgateway.edge.Health;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.edge.MetricsEndpoint;
@@ -225,12 +226,14 @@ final class GatewayVerticle extends VerticleBase {
     }
 
     Router router = Router.router(vertx);
-    router.route().handler(new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()), config.server().hstsMaxAgeSeconds()));
+    ClientAddresses clientAddresses = new ClientAddresses(config.server().trustedProxies());
+    router.route().handler(new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()), clientAddresses,
+      config.server().hstsMaxAgeSeconds()));
     Health.mount(router, vertx, config, components.store());
     JwksEndpoint.mount(router, components.tokens());
     MetricsEndpoint.mount(router, config.metrics(), components.metrics());
     new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()).mount(router);
-    new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients), verified, refresher, sessionUsers, revocations)
+    new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients, clientAddresses), verified, refresher, sessionUsers, revocations)
       .mount(router, vertx);
     StaticFiles.mount(router, config.web());
     long maxBodyBytes = config.server().maxBodyBytes();
@@ -241,12 +244,13 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   private static AuthEndpoints.Dependencies authDependencies(GatewayConfig config, Components components, GatewayCookies cookies,
-                                                             CsrfGuard csrf, Map<String, OidcClient> oidcClients) {
+                                                             CsrfGuard csrf, Map<String, OidcClient> oidcClients,
+                                                             ClientAddresses clientAddresses) {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
       config.server().maxBodyBytes(), components.clock(), components.metrics(), oidcClients, components.providerGrants(),
-      config.routes().stream().anyMatch(RouteConfig::relaysProviderToken));
+      config.routes().stream().anyMatch(RouteConfig::relaysProviderToken), clientAddresses);
   }
 
   private static HttpServerOptions serverOptions(ServerConfig server) {

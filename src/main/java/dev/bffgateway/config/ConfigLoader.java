@@ -177,9 +177,25 @@ public final class ConfigLoader {
     if (h2c && in.has("tls")) {
       in.error("h2c", "is cleartext HTTP/2 and server.tls is set: over TLS, HTTP/2 is negotiated by ALPN already");
     }
+    List<IpRange> trustedProxies = trustedProxies(in);
     in.rejectUnknownKeys();
     return new ServerConfig(host, port, tls, maxBodyBytes, idleTimeoutSeconds, instances == 0 ? cores : instances, shutdownGrace,
-      accessLog, maxConnections, hsts, transport, h2c);
+      accessLog, maxConnections, hsts, transport, h2c, trustedProxies);
+  }
+
+  /** Addresses or CIDR ranges, as literals: a host name would make the gateway's trust depend on DNS. */
+  private static List<IpRange> trustedProxies(ObjectReader in) {
+    List<String> values = Optional.ofNullable(in.strings("trustedProxies")).orElse(List.of());
+    List<IpRange> ranges = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      IpRange range = IpRange.parse(values.get(i));
+      if (range == null) {
+        in.error("trustedProxies[" + i + "]", "\"" + values.get(i) + "\" is not an IP address or CIDR range like 10.0.0.0/8 or fd00::/8");
+      } else {
+        ranges.add(range);
+      }
+    }
+    return List.copyOf(ranges);
   }
 
   private TlsConfig tls(ObjectReader in, Path directory) {

@@ -1,5 +1,7 @@
 package dev.bffgateway.config;
 
+import java.util.List;
+
 /**
  * The listener: where it binds, how it speaks, and how many event-loop instances serve it.
  *
@@ -12,10 +14,12 @@ package dev.bffgateway.config;
  * @param transport            the network transport of the gateway's Vert.x
  * @param h2c                  whether the plain-HTTP listener also speaks cleartext HTTP/2 (prior knowledge and
  *                             {@code Upgrade: h2c}); HTTP/2 over TLS is negotiated by ALPN regardless
+ * @param trustedProxies       the proxies (load balancers) whose X-Forwarded-For or Forwarded names the client;
+ *                             empty: every peer is the client
  */
 public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, int idleTimeoutSeconds, int instances,
                            int shutdownGraceSeconds, boolean accessLog, int maxConnections, long hstsMaxAgeSeconds,
-                           Transport transport, boolean h2c) {
+                           Transport transport, boolean h2c, List<IpRange> trustedProxies) {
   /** AUTO: io_uring where the kernel allows it, else epoll, else Java's NIO. */
   public enum Transport {
     AUTO, IO_URING, EPOLL, NIO

@@ -9,7 +9,7 @@ import java.time.Instant;
 
 /**
  * One JSON line per request on the logger {@code bff.access} (its level and destination are Logback's): time,
- * request id, client address, method, path, route, status, bytes, duration and the user's {@code sub}. Never
+ * request id, client address (see {@link ClientAddresses}), method, path, route, status, bytes, duration and the user's {@code sub}. Never
  * the query string, a header, a cookie or a body, so no token or password can reach the log through it.
  */
 public final class AccessLog {
@@ -39,7 +39,7 @@ public final class AccessLog {
     Timestamps.appendNow(json);
     json.append("\",");
     field(json, "requestId", response.headers().get("x-request-id")).append(',');
-    field(json, "client", request.remoteAddress() == null ? null : request.remoteAddress().hostAddress()).append(',');
+    field(json, "client", exchange.clientAddress()).append(',');
     field(json, "method", request.method().name()).append(',');
     field(json, "path", request.path()).append(',');
     field(json, "route", exchange.routeId()).append(',');

@@ -65,7 +65,7 @@ public final class AuthEndpoints {
                              SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
                              long accessTokenTtlSeconds, int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock,
                              Metrics metrics, Map<String, OidcClient> oidcClients, ProviderGrants providerGrants,
-                             boolean relaysProviderTokens) {
+                             boolean relaysProviderTokens, ClientAddresses clientAddresses) {
   }
 
   private final Dependencies deps;
@@ -630,8 +630,10 @@ public final class AuthEndpoints {
     return Math.max(0, (epochMillis - deps.clock().millis()) / 1000);
   }
 
-  private static String clientAddress(HttpServerRequest request) {
-    return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+  /** The client's address, behind a trusted proxy the one it forwarded: what sign-in failures are counted by. */
+  private String clientAddress(HttpServerRequest request) {
+    String address = deps.clientAddresses().of(request).address();
+    return address == null ? "unknown" : address;
   }
 
   private static void json(HttpServerResponse response, JsonObject body) {

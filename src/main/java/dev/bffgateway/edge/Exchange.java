@@ -9,6 +9,7 @@ public final class Exchange {
   String routeId;
   Metrics.RouteMeters meters;
   String subject;
+  ClientAddresses.Client client;
 
   /** The user the request was made for, once known. */
   public void identify(String subject) {
@@ -22,6 +23,16 @@ public final class Exchange {
 
   public String routeId() {
     return routeId;
+  }
+
+  /** The client's address: the peer's, or the one a trusted proxy forwarded (server.trustedProxies). */
+  public String clientAddress() {
+    return client.address();
+  }
+
+  /** The X-Forwarded-For the upstream gets: the client, the trusted proxies it came through, the peer. */
+  String forwardedFor() {
+    return client.forwardedFor();
   }
 
   public String subject() {

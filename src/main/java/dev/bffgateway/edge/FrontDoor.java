@@ -6,7 +6,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The first handler of the gateway's one router, for every request that {@link RequestGuard} let through: gives it
- * an id, answers CORS preflights,
+ * an id, finds its client's address, answers CORS preflights,
  * normalises its path and finds the longest matching target. A proxied route's handler chain runs from here; the
  * gateway's own endpoints are the router's next routes. Matching costs the same for 10 routes as for 10,000 (a
  * segment trie, not a scan of the router's routes).
@@ -15,13 +15,15 @@ public final class FrontDoor implements Handler<RoutingContext> {
   private final RouteTable<Target> targets;
   private final Cors cors;
   private final AccessLog accessLog;
+  private final ClientAddresses clients;
   /** The Strict-Transport-Security value for https responses, or null. */
   private final String hsts;
 
-  public FrontDoor(RouteTable<Target> targets, Cors cors, AccessLog accessLog, long hstsMaxAgeSeconds) {
+  public FrontDoor(RouteTable<Target> targets, Cors cors, AccessLog accessLog, ClientAddresses clients, long hstsMaxAgeSeconds) {
     this.targets = targets;
     this.cors = cors;
     this.accessLog = accessLog;
+    this.clients = clients;
     this.hsts = hstsMaxAgeSeconds > 0 ? "max-age=" + hstsMaxAgeSeconds : null;
   }
 
@@ -30,6 +32,7 @@ public final class FrontDoor implements Handler<RoutingContext> {
     HttpServerRequest request = ctx.request();
     RequestIds.assign(request);
     Exchange exchange = new Exchange();
+    exchange.client = clients.of(request);
     request.response().endHandler(ended -> accessLog.completed(request, exchange));
     if (hsts != null && request.isSSL()) {
       request.response().putHeader("strict-transport-security", hsts);

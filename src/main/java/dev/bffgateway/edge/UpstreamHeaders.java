@@ -7,7 +7,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.SocketAddress;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,8 @@ import java.util.Map;
  * <p>Toward the upstream: connection-level headers stay on their own hop (RFC 9110 §7.6.1: the fixed hop-by-hop
  * set and every header that {@code Connection} names), the upstream gets its own {@code Host}, and the gateway
  * is the edge, so whatever the client claimed in {@code Forwarded}/{@code X-Forwarded-*}/{@code X-Real-IP} is
- * dropped and replaced by what the gateway saw, as are the identity headers only the gateway sets; the request's id
+ * dropped and replaced by what the gateway saw (behind a trusted proxy, {@code X-Forwarded-For} holds the part of the
+ * proxy's chain the gateway vouches for, see {@link ClientAddresses}), as are the identity headers only the gateway sets; the request's id
  * goes along. {@code Expect: 100-continue} is answered by the gateway ({@link UpstreamRequest}), so it stays on its hop.
  * <p>Toward the client: the same hop-by-hop rule, exactly one request id (the gateway's), no upstream CORS
  * headers when the gateway answers CORS itself, and {@code Cache-Control: no-store} (without {@code Expires})
@@ -58,10 +58,11 @@ final class UpstreamHeaders {
    * Copies the client's request headers to the upstream request, then adds the gateway's own and the caller's
    * identity.
    *
-   * @param user  the caller, or null for an anonymous request
-   * @param token the token the upstream gets as {@code Authorization: Bearer}, or null
+   * @param user         the caller, or null for an anonymous request
+   * @param token        the token the upstream gets as {@code Authorization: Bearer}, or null
+   * @param forwardedFor the client and the trusted proxies it came through ({@link ClientAddresses}), or null
    */
-  void toUpstream(HttpServerRequest incoming, MultiMap out, VerifiedToken user, String token) {
+  void toUpstream(HttpServerRequest incoming, MultiMap out, VerifiedToken user, String token, String forwardedFor) {
     MultiMap in = incoming.headers();
     MultiMap named = namedByConnection(in);
     boolean cookiesCopied = false;
@@ -82,9 +83,8 @@ final class UpstreamHeaders {
       out.add(name, header.getValue());
     }
     identity.addTo(out, user, token);
-    SocketAddress client = incoming.remoteAddress();
-    if (client != null && client.hostAddress() != null) {
-      out.set(FORWARDED_FOR, client.hostAddress());
+    if (forwardedFor != null) {
+      out.set(FORWARDED_FOR, forwardedFor);
     }
     // From the connection, never from what the client said (an h2c :scheme can say anything).
     out.set(FORWARDED_PROTO, incoming.isSSL() ? "https" : "http");

@@ -59,7 +59,7 @@ final class UpstreamRequest implements ProxyInterceptor {
     ProxyRequest request = context.request();
     HttpServerRequest incoming = request.proxiedRequest();
     request.headers().clear();
-    headers.toUpstream(incoming, request.headers(), forwarding.user(), forwarding.token());
+    headers.toUpstream(incoming, request.headers(), forwarding.user(), forwarding.token(), forwarding.exchange().forwardedFor());
     request.setURI(path.upstreamUri(forwarding.path(), incoming.query()));
     if (context.isWebSocket()) {
       // HttpProxy turns the Connection header into Connection: Upgrade; both are hop-by-hop otherwise.

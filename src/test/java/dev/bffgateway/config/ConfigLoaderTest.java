@@ -299,7 +299,7 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.parse("{ \"routes\": [ { \"id\": \"r\", \"path\": \"/r\", \"upstream\": \"https://api.example.com/v1/\" } ] }");
 
     assertEquals(Path.of("conf/data").toAbsolutePath(), config.dataDir(), "beside conf/gateway.json, as text without a file is read");
-    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO, false), config.server());
+    assertEquals(new ServerConfig("127.0.0.1", 8080, null, 65536, 60, 4, 20, true, 10_000, 0, ServerConfig.Transport.AUTO, false, List.of()), config.server());
     assertEquals(new ProxyConfig(128, 5000, 60, null, true, 16L << 20), config.proxy());
     RouteConfig route = config.routes().get(0);
     assertEquals(new Upstream(true, "api.example.com", 443, "/v1"), route.upstream());
@@ -372,6 +372,25 @@ class ConfigLoaderTest {
       + cert + "\", \"keyPath\": \"" + key + "\" } } }"));
     assertEquals(List.of("server.h2c: is cleartext HTTP/2 and server.tls is set: over TLS, HTTP/2 is negotiated by ALPN already"), h2c.errors());
     assertTrue(NO_ENV.parse("{ \"server\": { \"h2c\": \"true\" } }").server().h2c());
+  }
+
+  @Test
+  void readsTrustedProxiesAsLiteralAddressesAndRanges() throws Exception {
+    GatewayConfig config = NO_ENV.parse("{ \"server\": { \"trustedProxies\": [\"10.0.0.0/8\", \"192.168.1.7\", \"fd00::/8\", \"::1\"] } }");
+    assertEquals(List.of(IpRange.parse("10.0.0.0/8"), IpRange.parse("192.168.1.7/32"), IpRange.parse("fd00::/8"), IpRange.parse("::1/128")),
+      config.server().trustedProxies());
+    assertEquals(IpRange.parse("10.0.0.0/8"), IpRange.parse("10.1.2.3/8"), "host bits do not matter");
+
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse(
+      "{ \"server\": { \"trustedProxies\": [\"lb.internal\", \"10.0.0.0/33\", \"fd00::/129\", \"10.0.0.0/\", \"[::1]\", \"10.0.0\", 7] } }"));
+    assertEquals(List.of(
+      "server.trustedProxies[6]: must be a string, not 7",
+      "server.trustedProxies[0]: \"lb.internal\" is not an IP address or CIDR range like 10.0.0.0/8 or fd00::/8",
+      "server.trustedProxies[1]: \"10.0.0.0/33\" is not an IP address or CIDR range like 10.0.0.0/8 or fd00::/8",
+      "server.trustedProxies[2]: \"fd00::/129\" is not an IP address or CIDR range like 10.0.0.0/8 or fd00::/8",
+      "server.trustedProxies[3]: \"10.0.0.0/\" is not an IP address or CIDR range like 10.0.0.0/8 or fd00::/8",
+      "server.trustedProxies[4]: \"[::1]\" is not an IP address or CIDR range like 10.0.0.0/8 or fd00::/8",
+      "server.trustedProxies[5]: \"10.0.0\" is not an IP address or CIDR range like 10.0.0.0/8 or fd00::/8"), e.errors());
   }
 
   @Test

@@ -32,7 +32,7 @@ class FrontDoorTest {
       throw new IllegalStateException("a detail for the log only");
     }, false);
     FrontDoor door = new FrontDoor(RouteTable.<Target>builder().put("/broken", broken).build(),
-      new Cors(new CorsConfig(Set.of(), false, List.of(), List.of(), List.of(), 0)), new AccessLog(false), 0);
+      new Cors(new CorsConfig(Set.of(), false, List.of(), List.of(), List.of(), 0)), new AccessLog(false), new ClientAddresses(List.of()), 0);
     Router router = Router.router(vertx);
     router.route().handler(door).failureHandler(ctx -> ErrorResponses.failed(ctx, 1024));
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
