@@ -226,6 +226,10 @@ class AuthenticatedProxyTest {
     Http.Response replayed = call(HttpMethod.GET, "/api/x", MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + first));
     assertEquals(401, replayed.status(), "a token minted for an upstream is not a user token at the gateway");
     assertEquals(before, upstream.received().size());
+    // This gateway has no tokens.audience: its own tokens carry no aud, and one that has an aud is someone else's.
+    Http.Response asCurrentUser = call(HttpMethod.GET, "/auth", MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + first));
+    assertEquals(401, asCurrentUser.status());
+    assertEquals("Token is invalid", Http.responseStatus(asCurrentUser).getString("message"));
   }
 
   @Test
