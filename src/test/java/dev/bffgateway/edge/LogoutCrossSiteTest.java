@@ -67,13 +67,13 @@ class LogoutCrossSiteTest {
       "/auth/%6cogout?everywhere=true", "/auth/logou%74?everywhere=true", "/auth/logout/.?everywhere=true",
       "/auth/./logout?everywhere=true", "/auth/" + PROVIDER + "/logout", "/auth/" + PROVIDER + "/logout/",
       "/auth/" + PROVIDER + "/%6cogout", "/auth/" + PROVIDER + "/logout/.")) {
-      statuses.put("GET " + target, RawHttp.status(RawHttp.exchange(http.port(), "GET " + target + " HTTP/1.1\r\n" + crossSite + "\r\n")));
+      statuses.put("GET " + target, RawHttp.status(exchange("GET " + target + " HTTP/1.1\r\n" + crossSite + "\r\n")));
       refused.put("GET " + target, 403);
     }
     for (String target : List.of("/auth/logout", "/auth/logout/?everywhere=true", "/auth/%6cogout", "/json/reply/Authenticate",
       "/api/Authenticate", "/auth", "/json/reply/Authenticate/")) {
       String body = target.startsWith("/auth/") && target.contains("ogout") ? "" : logoutBody;
-      statuses.put("POST " + target, RawHttp.status(RawHttp.exchange(http.port(), "POST " + target + " HTTP/1.1\r\n" + crossSite
+      statuses.put("POST " + target, RawHttp.status(exchange("POST " + target + " HTTP/1.1\r\n" + crossSite
         + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)));
       refused.put("POST " + target, 403);
     }
@@ -83,10 +83,15 @@ class LogoutCrossSiteTest {
     assertEquals(200, refreshed.status(), "nothing was revoked: " + refreshed.body());
     // And the same browser, same-origin, can still log out.
     jar.update(refreshed);
-    String sameOrigin = RawHttp.exchange(http.port(), "GET /auth/%6cogout HTTP/1.1\r\nHost: gw\r\nSec-Fetch-Site: same-origin\r\n"
+    String sameOrigin = exchange("GET /auth/%6cogout HTTP/1.1\r\nHost: gw\r\nSec-Fetch-Site: same-origin\r\n"
       + "Cookie: " + jar.headers().get("cookie") + "\r\nConnection: close\r\n\r\n");
     assertEquals(200, RawHttp.status(sameOrigin), sameOrigin);
     assertEquals(401, http.send(HttpMethod.POST, "/access-token", jar.headers(), null).await().status(), "logged out");
+  }
+
+  /** Connection: close, so the gateway closes once it has answered; a busy machine may take more than a second. */
+  private String exchange(String request) throws Exception {
+    return RawHttp.exchange(http.port(), request, null, 10_000).text();
   }
 
   private static MultiMap json() {
