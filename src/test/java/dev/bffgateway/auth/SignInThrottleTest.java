@@ -187,7 +187,7 @@ class SignInThrottleTest {
     assertEquals(403, http.send(HttpMethod.POST, "/admin/unlock/bob", asBob, null).await().status(), "bob is not an admin");
     assertEquals(429, signIn(http, "bob", "builder").await().status(), "still locked");
 
-    Http.Response unlocked = http.send(HttpMethod.POST, "/admin/unlock/BOB", asAlice, null).await();
+    Http.Response unlocked = http.send(HttpMethod.POST, "/admin/unlock/%20BOB", asAlice, null).await();
     assertEquals(200, unlocked.status());
     assertEquals(new JsonObject(), unlocked.json());
     assertEquals(200, signIn(http, "bob", "builder").await().status(), "unlocked");
