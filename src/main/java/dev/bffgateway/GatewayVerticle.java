@@ -7,6 +7,7 @@ import dev.bffgateway.auth.Refresher;
 import dev.bffgateway.edge.RequestAuthenticator;
 import dev.bffgateway.auth.SessionUsers;
 import dev.bffgateway.auth.Revocations;
+import dev.bffgateway.auth.SignInThrottle;
 import dev.bffgateway.edge.RouteServices;
 import dev.bffgateway.token.VerifiedTokenCache;
 import dev.bffgateway.edge.Cors;
@@ -54,7 +55,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -232,8 +232,9 @@ final class GatewayVerticle extends VerticleBase {
     Health.mount(router, vertx, config, components.store());
     JwksEndpoint.mount(router, components.tokens());
     MetricsEndpoint.mount(router, config.metrics(), components.metrics());
-    new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, config.admin()).mount(router);
-    new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients, clientAddresses), verified, refresher, sessionUsers, revocations)
+    SignInThrottle throttle = new SignInThrottle(components.store(), config.credentials());
+    new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, throttle, config.admin()).mount(router);
+    new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients, throttle, clientAddresses), verified, refresher, sessionUsers, revocations)
       .mount(router, vertx);
     StaticFiles.mount(router, config.web());
     long maxBodyBytes = config.server().maxBodyBytes();
@@ -245,11 +246,10 @@ final class GatewayVerticle extends VerticleBase {
 
   private static AuthEndpoints.Dependencies authDependencies(GatewayConfig config, Components components, GatewayCookies cookies,
                                                              CsrfGuard csrf, Map<String, OidcClient> oidcClients,
-                                                             ClientAddresses clientAddresses) {
+                                                             SignInThrottle throttle, ClientAddresses clientAddresses) {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
-      config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
-      config.server().maxBodyBytes(), components.clock(), components.metrics(), oidcClients, components.providerGrants(),
+      throttle, config.server().maxBodyBytes(), components.clock(), components.metrics(), oidcClients, components.providerGrants(),
       config.routes().stream().anyMatch(RouteConfig::relaysProviderToken), clientAddresses);
   }
 

@@ -2,6 +2,7 @@ package dev.bffgateway.cli;
 
 import dev.bffgateway.Gateway;
 import dev.bffgateway.StartupSummary;
+import dev.bffgateway.auth.SignInThrottle;
 import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.ConfigLoader;
 import dev.bffgateway.config.GatewayConfig;
@@ -51,6 +52,7 @@ public final class Cli {
       hash-password  read a password (typed at a terminal, or from standard input) and print its hash for users.json
       demo-backend   start the demo backend that echoes what it receives
       bench-store    measure refresh-token rotations per second of the configured store
+      unlock         forget a user name's failed sign-ins, so that it is no longer throttled
       bare-proxy     start a bare vertx-http-proxy HttpProxy in front of one upstream (a reference for scripts/bench)
       help           show this help
 
@@ -99,6 +101,14 @@ public final class Cli {
     10000), then rotates tokens for S seconds (default 10) with C rotations in flight (default 64), and prints
     rotations per second, latency percentiles and this process's peak RSS. Writes to the configured store:
     point it at a scratch data directory or Redis database.
+    """;
+  private static final String UNLOCK_USAGE = """
+    Usage: bff-gateway unlock [--conf FILE] USER
+
+    Forgets the failed sign-ins of user name USER (as typed at sign-in, in any case) at every client address, in
+    the store of the configuration (default: conf/gateway.json), so that its sign-ins are no longer refused with
+    429. Running gateways on that store see it at once. Counts per client address are left as they are.
+    A memory store lives inside the gateway: use the admin API's POST /admin/unlock/{userName} there.
     """;
   private static final String DEMO_USAGE = """
     Usage: bff-gateway demo-backend [--port PORT] [--host HOST] [--jwks URL] [--issuer ISSUER]
@@ -153,6 +163,7 @@ public final class Cli {
       case "demo-backend" -> withOptions(rest, Set.of("port", "host", "jwks", "issuer"), DEMO_USAGE, this::demoBackend);
       case "bare-proxy" -> withOptions(rest, Set.of("port", "upstream", "host"), BARE_PROXY_USAGE, this::bareProxy);
       case "bench-store" -> withOptions(rest, Set.of("conf", "live", "seconds", "concurrency"), BENCH_STORE_USAGE, this::benchStore);
+      case "unlock" -> unlock(rest);
       default -> {
         err.println("Unknown command: " + args[0]);
         err.print(USAGE);
@@ -353,6 +364,62 @@ public final class Cli {
       }
     } catch (Exception e) {
       err.println("bench-store failed: " + e.getMessage());
+      return FAILED;
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  /** {@code unlock [--conf FILE] USER}: one user name, before or after the options. */
+  private int unlock(List<String> args) {
+    List<String> options = new java.util.ArrayList<>();
+    List<String> users = new java.util.ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      if (!arg.startsWith("-")) {
+        users.add(arg);
+      } else {
+        options.add(arg);
+        if (arg.startsWith("--") && !arg.contains("=") && i + 1 < args.size()) {
+          options.add(args.get(++i));
+        }
+      }
+    }
+    return withOptions(options, Set.of("conf"), UNLOCK_USAGE, parsed -> {
+      if (users.size() != 1 || users.get(0).isBlank()) {
+        err.println(users.isEmpty() ? "Name the user to unlock" : "Unlock one user at a time");
+        err.print(UNLOCK_USAGE);
+        return INVALID;
+      }
+      return unlock(parsed, users.get(0));
+    });
+  }
+
+  private int unlock(Map<String, String> options, String user) {
+    GatewayConfig config;
+    try {
+      config = loadConfig(options);
+    } catch (ConfigException e) {
+      printErrors(options.getOrDefault("conf", DEFAULT_CONF), e);
+      return INVALID;
+    }
+    if (config.store().type() == dev.bffgateway.config.StoreConfig.Type.MEMORY) {
+      err.println("The memory store lives inside the gateway: use the admin API, POST /admin/unlock/{userName}");
+      return FAILED;
+    }
+    Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
+    try {
+      dev.bffgateway.token.PrivateFiles.dataDir(config.dataDir());
+      RefreshTokenStore store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
+      try {
+        new SignInThrottle(store, config.credentials()).unlock(user).await();
+        out.println("unlocked " + user + ": its failed sign-ins are forgotten at every address");
+        return OK;
+      } finally {
+        store.close().await();
+      }
+    } catch (Exception e) {
+      err.println("unlock failed: " + e.getMessage());
       return FAILED;
     } finally {
       vertx.close().await();

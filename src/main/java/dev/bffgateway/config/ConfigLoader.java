@@ -347,6 +347,7 @@ public final class ConfigLoader {
       httpIn.rejectUnknownKeys();
     }
     int maxFailures = in.integer("maxFailures", 5, 1, 1_000);
+    int maxFailuresPerAddress = in.integer("maxFailuresPerAddress", 100, 1, 1_000_000);
     int window = in.integer("failureWindowSeconds", 900, 1, 86_400);
     List<OidcConfig> oidc = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
@@ -359,7 +360,7 @@ public final class ConfigLoader {
       }
     }
     in.rejectUnknownKeys();
-    return new CredentialsConfig(type, usersFile, http, maxFailures, window, List.copyOf(oidc));
+    return new CredentialsConfig(type, usersFile, http, maxFailures, maxFailuresPerAddress, window, List.copyOf(oidc));
   }
 
   private static final Pattern PROVIDER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");

@@ -10,10 +10,11 @@ import java.util.Map;
  *
  * @param usersFile the users file (type users)
  * @param http      the login API (type http); null otherwise
+ * @param maxFailuresPerAddress failed sign-ins allowed per client address in the window, whatever the user names
  * @param oidc      OpenID Connect providers users may also sign in with, by name
  */
-public record CredentialsConfig(Type type, Path usersFile, Http http, int maxFailures, int failureWindowSeconds,
-                                List<OidcConfig> oidc) {
+public record CredentialsConfig(Type type, Path usersFile, Http http, int maxFailures, int maxFailuresPerAddress,
+                                int failureWindowSeconds, List<OidcConfig> oidc) {
   public enum Type { USERS, HTTP }
 
   /**

@@ -3,6 +3,7 @@ package dev.bffgateway.edge;
 import dev.bffgateway.edge.RequestAuthenticator.Authenticated;
 
 import dev.bffgateway.auth.Revocations;
+import dev.bffgateway.auth.SignInThrottle;
 
 import dev.bffgateway.config.AdminConfig;
 import dev.bffgateway.config.ReservedPaths;
@@ -22,7 +23,8 @@ import java.util.function.BiConsumer;
 /**
  * "Your devices": {@code GET /auth/sessions} lists the signed-in user's refresh-token families and
  * {@code DELETE /auth/sessions/{id}} ends one of them. With {@code admin.enabled}, users with the admin role
- * may list and revoke anybody's: {@code GET /admin/users/{sub}/sessions}, {@code POST /admin/users/{sub}/revoke}.
+ * may list and revoke anybody's: {@code GET /admin/users/{sub}/sessions}, {@code POST /admin/users/{sub}/revoke}, and
+ * lift a user name's sign-in throttling: {@code POST /admin/unlock/{userName}}.
  */
 public final class AccountEndpoints {
   private final RequestAuthenticator authenticator;
@@ -30,15 +32,17 @@ public final class AccountEndpoints {
   private final GatewayCookies cookies;
   private final CsrfGuard csrf;
   private final Revocations revocations;
+  private final SignInThrottle throttle;
   private final AdminConfig admin;
 
   public AccountEndpoints(RequestAuthenticator authenticator, RefreshTokenStore store, GatewayCookies cookies, CsrfGuard csrf,
-                          Revocations revocations, AdminConfig admin) {
+                          Revocations revocations, SignInThrottle throttle, AdminConfig admin) {
     this.authenticator = authenticator;
     this.store = store;
     this.cookies = cookies;
     this.csrf = csrf;
     this.revocations = revocations;
+    this.throttle = throttle;
     this.admin = admin;
   }
 
@@ -48,6 +52,8 @@ public final class AccountEndpoints {
     if (admin.enabled()) {
       router.get(AdminConfig.PATH + "/users/:sub/sessions").handler(ctx -> asUser(ctx, admin.role(), this::listAny));
       router.post(AdminConfig.PATH + "/users/:sub/revoke").handler(ctx -> asUser(ctx, admin.role(), this::revokeAny));
+      // By user name, not subject: throttling counts the names typed at sign-in, known users' or not.
+      router.post(AdminConfig.PATH + "/unlock/:userName").handler(ctx -> asUser(ctx, admin.role(), this::unlock));
     }
   }
 
@@ -120,6 +126,12 @@ public final class AccountEndpoints {
         revocations.forget(subject);
         json(ctx, new JsonObject());
       })
+      .onFailure(failure -> Failures.send(ctx.response(), failure));
+  }
+
+  private void unlock(RoutingContext ctx, Authenticated caller) {
+    throttle.unlock(ctx.pathParam("userName"))
+      .onSuccess(done -> json(ctx, new JsonObject()))
       .onFailure(failure -> Failures.send(ctx.response(), failure));
   }
 

@@ -9,6 +9,7 @@ import dev.bffgateway.auth.ProviderGrants;
 import dev.bffgateway.auth.Refresher;
 import dev.bffgateway.auth.Revocations;
 import dev.bffgateway.auth.SessionUsers;
+import dev.bffgateway.auth.SignInThrottle;
 
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.SessionsConfig;
@@ -40,7 +41,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -63,7 +63,7 @@ public final class AuthEndpoints {
   /** Everything these endpoints need, built once. */
   public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer, Sessions sessions,
                              SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
-                             long accessTokenTtlSeconds, int maxFailures, Duration failureWindow, long maxBodyBytes, Clock clock,
+                             long accessTokenTtlSeconds, SignInThrottle throttle, long maxBodyBytes, Clock clock,
                              Metrics metrics, Map<String, OidcClient> oidcClients, ProviderGrants providerGrants,
                              boolean relaysProviderTokens, ClientAddresses clientAddresses) {
   }
@@ -194,17 +194,9 @@ public final class AuthEndpoints {
       return;
     }
     HttpServerRequest request = ctx.request();
-    String throttleKey = userName.trim().toLowerCase(Locale.ROOT) + "|" + clientAddress(request);
-    deps.store().failures(throttleKey)
-      .compose(failures -> {
-        if (failures >= deps.maxFailures()) {
-          throw new Throttled();
-        }
-        return deps.credentials().verify(userName.trim(), password);
-      })
-      .compose(account -> account.isEmpty()
-        ? deps.store().recordFailure(throttleKey, deps.failureWindow()).compose(count -> Future.<SignedIn>failedFuture(new BadCredentials()))
-        : deps.store().clearFailures(throttleKey).compose(cleared -> signedIn(request, account.get(), account.get().snapshot())))
+    deps.throttle().take(userName, clientAddress(request))
+      .compose(attempt -> attempt == null ? Future.failedFuture(new Throttled()) : check(attempt, userName.trim(), password))
+      .compose(account -> signedIn(request, account, account.snapshot()))
       .onSuccess(signedIn -> {
         deps.metrics().signIn("success");
         respondSignedIn(ctx, signedIn, Dto.meta(dto));
@@ -213,6 +205,13 @@ public final class AuthEndpoints {
         deps.metrics().signIn(failure instanceof BadCredentials ? "bad_credentials" : failure instanceof Throttled ? "throttled" : "unavailable");
         fail(ctx, failure);
       });
+  }
+
+  /** The user, once the password is right; a wrong one keeps the attempt's throttling slot, anything else gives it back. */
+  private Future<UserAccount> check(SignInThrottle.Attempt attempt, String userName, String password) {
+    Future<Optional<UserAccount>> checked = deps.credentials().verify(userName, password);
+    return checked.transform(done -> done.succeeded() && done.result().isEmpty() ? Future.failedFuture(new BadCredentials())
+      : attempt.giveBack().transform(givenBack -> checked.map(Optional::get)));
   }
 
   /** @param session the new server session in pure-BFF mode, else null */
@@ -645,7 +644,7 @@ public final class AuthEndpoints {
     if (failure instanceof BadCredentials) {
       ErrorResponses.send(response, 401, INVALID_CREDENTIALS);
     } else if (failure instanceof Throttled) {
-      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(deps.failureWindow().toSeconds()));
+      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(deps.throttle().window().toSeconds()));
       ErrorResponses.send(response, 429, "Too many failed sign-ins; try again later");
     } else {
       Failures.send(response, failure);

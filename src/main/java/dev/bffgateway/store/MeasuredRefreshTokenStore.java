@@ -109,18 +109,18 @@ public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
-  public Future<Integer> recordFailure(String key, Duration window) {
-    return timed(failures, () -> store.recordFailure(key, window));
+  public Future<Integer> takeAttempt(String owner, String counter, Duration window) {
+    return timed(failures, () -> store.takeAttempt(owner, counter, window));
   }
 
   @Override
-  public Future<Integer> failures(String key) {
-    return timed(failures, () -> store.failures(key));
+  public Future<Void> giveBackAttempt(String owner, String counter) {
+    return timed(failures, () -> store.giveBackAttempt(owner, counter));
   }
 
   @Override
-  public Future<Void> clearFailures(String key) {
-    return timed(failures, () -> store.clearFailures(key));
+  public Future<Void> clearAttempts(String owner) {
+    return timed(failures, () -> store.clearAttempts(owner));
   }
 
   @Override

@@ -54,14 +54,15 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
     }
   }
 
-  private record Failures(int count, long windowEndsAt) {
+  /** An owner's sign-in attempts: a count per counter, all in one window. */
+  private record Attempts(long windowEndsAt, Map<String, Integer> counts) {
   }
 
   private final RefreshPolicy policy;
   private final Map<String, Token> tokens = new HashMap<>();
   private final Map<String, Family> families = new HashMap<>();
   private final Map<String, Set<String>> familiesBySubject = new HashMap<>();
-  private final Map<String, Failures> failures = new HashMap<>();
+  private final Map<String, Attempts> attempts = new HashMap<>();
   private final Map<String, Long> revokedBefore = new HashMap<>();
   private SessionStore sessions;
 
@@ -234,30 +235,33 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
         purged++;
       }
     }
-    failures.values().removeIf(entry -> now >= entry.windowEndsAt);
+    attempts.values().removeIf(entry -> now >= entry.windowEndsAt);
     return Future.succeededFuture(purged);
   }
 
   @Override
-  public synchronized Future<Integer> recordFailure(String key, Duration window) {
+  public synchronized Future<Integer> takeAttempt(String owner, String counter, Duration window) {
     long now = policy.now();
-    Failures previous = failures.get(key);
-    Failures next = previous == null || now >= previous.windowEndsAt
-      ? new Failures(1, now + window.toMillis())
-      : new Failures(previous.count + 1, previous.windowEndsAt);
-    failures.put(key, next);
-    return Future.succeededFuture(next.count);
+    Attempts current = attempts.get(owner);
+    if (current == null || now >= current.windowEndsAt) {
+      current = new Attempts(now + window.toMillis(), new HashMap<>());
+      attempts.put(owner, current);
+    }
+    return Future.succeededFuture(current.counts.merge(counter, 1, Integer::sum));
   }
 
   @Override
-  public synchronized Future<Integer> failures(String key) {
-    Failures entry = failures.get(key);
-    return Future.succeededFuture(entry == null || policy.now() >= entry.windowEndsAt ? 0 : entry.count);
+  public synchronized Future<Void> giveBackAttempt(String owner, String counter) {
+    Attempts current = attempts.get(owner);
+    if (current != null && policy.now() < current.windowEndsAt) {
+      current.counts.computeIfPresent(counter, (key, count) -> count > 1 ? count - 1 : null);
+    }
+    return Future.succeededFuture();
   }
 
   @Override
-  public synchronized Future<Void> clearFailures(String key) {
-    failures.remove(key);
+  public synchronized Future<Void> clearAttempts(String owner) {
+    attempts.remove(owner);
     return Future.succeededFuture();
   }
 

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Keys, under the configured prefix: {@code t:<sha256>} token (family, expiry, rotation time),
  * {@code f:<id>} family (subject, user, client, times, revocation), {@code s:<subject>} the subject's families,
- * {@code fail:<key>} sign-in failures, {@code ps:<provider>|<sid>} the families of an OpenID provider's session.
+ * {@code att:<owner>} sign-in attempts, {@code ps:<provider>|<sid>} the families of an OpenID provider's session.
  */
 final class RedisRefreshTokenStore implements RefreshTokenStore {
   private static final int OPERATION_TIMEOUT_SECONDS = 3;
@@ -166,24 +166,27 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     return out
     """);
 
-  private static final Script RECORD_FAILURE = new Script(HELPERS + """
-    -- KEYS: failure counter. ARGV: now, window
-    local v = redis.call('HMGET', KEYS[1], 'count', 'ends')
-    local now = tonumber(ARGV[1])
-    if not v[1] or now >= tonumber(v[2]) then
-      local ends = s(now + tonumber(ARGV[2]))
-      redis.call('HSET', KEYS[1], 'count', 1, 'ends', ends)
-      redis.call('PEXPIREAT', KEYS[1], ends)
-      return 1
+  // An owner's sign-in attempts are one hash (a field per counter, '#ends' its window), so that an unlock is one DEL.
+  private static final Script TAKE_ATTEMPT = new Script(HELPERS + """
+    -- KEYS: the owner's attempts. ARGV: counter, now, window
+    local ends = tonumber(redis.call('HGET', KEYS[1], '#ends'))
+    local now = tonumber(ARGV[2])
+    if not ends or now >= ends then
+      local fresh = s(now + tonumber(ARGV[3]))
+      redis.call('DEL', KEYS[1])
+      redis.call('HSET', KEYS[1], '#ends', fresh)
+      redis.call('PEXPIREAT', KEYS[1], fresh)
     end
-    return redis.call('HINCRBY', KEYS[1], 'count', 1)
+    return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
     """);
 
-  private static final Script FAILURES = new Script("""
-    -- KEYS: failure counter. ARGV: now
-    local v = redis.call('HMGET', KEYS[1], 'count', 'ends')
-    if not v[1] or tonumber(ARGV[1]) >= tonumber(v[2]) then return 0 end
-    return tonumber(v[1])
+  private static final Script GIVE_BACK_ATTEMPT = new Script("""
+    -- KEYS: the owner's attempts. ARGV: counter, now
+    local ends = tonumber(redis.call('HGET', KEYS[1], '#ends'))
+    if ends and tonumber(ARGV[2]) < ends and tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') > 0 then
+      redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+    end
+    return 0
     """);
 
   private final Redis client;
@@ -319,19 +322,23 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
-  public Future<Integer> recordFailure(String key, Duration window) {
-    return run(RECORD_FAILURE, List.of(prefix + "fail:" + key), List.of(Long.toString(policy.now()), Long.toString(window.toMillis())))
+  public Future<Integer> takeAttempt(String owner, String counter, Duration window) {
+    return run(TAKE_ATTEMPT, List.of(attemptsKey(owner)), List.of(counter, Long.toString(policy.now()), Long.toString(window.toMillis())))
       .map(Response::toInteger);
   }
 
   @Override
-  public Future<Integer> failures(String key) {
-    return run(FAILURES, List.of(prefix + "fail:" + key), List.of(Long.toString(policy.now()))).map(Response::toInteger);
+  public Future<Void> giveBackAttempt(String owner, String counter) {
+    return run(GIVE_BACK_ATTEMPT, List.of(attemptsKey(owner)), List.of(counter, Long.toString(policy.now()))).mapEmpty();
   }
 
   @Override
-  public Future<Void> clearFailures(String key) {
-    return unavailableOnFailure(redis.del(List.of(prefix + "fail:" + key))).mapEmpty();
+  public Future<Void> clearAttempts(String owner) {
+    return unavailableOnFailure(redis.del(List.of(attemptsKey(owner)))).mapEmpty();
+  }
+
+  private String attemptsKey(String owner) {
+    return prefix + "att:" + owner;
   }
 
   @Override

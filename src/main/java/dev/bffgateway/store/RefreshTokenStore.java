@@ -77,12 +77,19 @@ public interface RefreshTokenStore {
   /** Removes what has expired; returns how many tokens and families went. */
   Future<Integer> purgeExpired();
 
-  /** Counts one failed sign-in under key; the count restarts once {@code window} has passed since the first. */
-  Future<Integer> recordFailure(String key, Duration window);
+  /**
+   * Sign-in throttling, counted before the password is checked so that concurrent attempts cannot outrun it:
+   * atomically counts one attempt under {@code counter} of {@code owner} and returns that counter's count, this
+   * attempt included. All of an owner's counters restart together once {@code window} has passed since the first
+   * attempt of the owner's window, so that an owner's counts are one record that {@link #clearAttempts} removes.
+   */
+  Future<Integer> takeAttempt(String owner, String counter, Duration window);
 
-  Future<Integer> failures(String key);
+  /** Takes back one attempt that did not fail (it succeeded, or was refused unchecked); never below zero. */
+  Future<Void> giveBackAttempt(String owner, String counter);
 
-  Future<Void> clearFailures(String key);
+  /** Forgets every counter of the owner: an unlock. */
+  Future<Void> clearAttempts(String owner);
 
   /**
    * Server sessions on the same backend, so that they are exactly as durable and as shared between instances

@@ -27,7 +27,7 @@ import java.util.List;
  * may open the same file: SQLite's locking (and the busy timeout) keeps them consistent.
  */
 final class SqliteRefreshTokenStore implements RefreshTokenStore {
-  private static final int SCHEMA_VERSION = 4;
+  private static final int SCHEMA_VERSION = 5;
   private static final int PURGE_BATCH = 1000;
 
   @FunctionalInterface
@@ -101,6 +101,15 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
         statement.executeUpdate("ALTER TABLE families ADD COLUMN provider_grant TEXT");
         statement.executeUpdate("ALTER TABLE families ADD COLUMN provider_session TEXT");
         statement.executeUpdate("CREATE INDEX families_by_provider_session ON families(provider_session)");
+      }
+      if (version < 5) {
+        // Throttling counts grouped by owner (a user name, or an address), so that an unlock is one DELETE.
+        statement.executeUpdate("DROP TABLE login_failures");
+        statement.executeUpdate("""
+          CREATE TABLE sign_in_attempts (
+            owner TEXT NOT NULL, counter TEXT NOT NULL, count INTEGER NOT NULL, window_ends_at INTEGER NOT NULL,
+            PRIMARY KEY (owner, counter))""");
+        statement.executeUpdate("CREATE INDEX sign_in_attempts_by_expiry ON sign_in_attempts(window_ends_at)");
       }
       if (version < SCHEMA_VERSION) {
         statement.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
@@ -391,7 +400,7 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
       // Sessions expire on the wall clock, as Vert.x's sessions count their idle time on it.
       int purged = delete(c, "refresh_tokens", "expires_at", now) + delete(c, "families", "expires_at", now)
         + delete(c, "sessions", "expires_at", System.currentTimeMillis());
-      delete(c, "login_failures", "window_ends_at", now);
+      delete(c, "sign_in_attempts", "window_ends_at", now);
       delete(c, "subject_revocations", "revoked_before", now - RefreshPolicy.REVOCATION_KEPT_MS);
       return purged;
     }).compose(purged -> purged >= PURGE_BATCH ? purgeBatches(now, purgedSoFar + purged) : Future.succeededFuture(purgedSoFar + purged));
@@ -406,19 +415,24 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
-  public Future<Integer> recordFailure(String key, Duration window) {
+  public Future<Integer> takeAttempt(String owner, String counter, Duration window) {
     return write(c -> {
       long now = policy.now();
+      try (PreparedStatement expired = c.prepareStatement("DELETE FROM sign_in_attempts WHERE owner = ? AND window_ends_at <= ?")) {
+        expired.setString(1, owner);
+        expired.setLong(2, now);
+        expired.executeUpdate();
+      }
+      // A new counter joins the owner's window; the owner's first counter opens it.
       try (PreparedStatement upsert = c.prepareStatement("""
-        INSERT INTO login_failures (key, count, window_ends_at) VALUES (?, 1, ?)
-        ON CONFLICT (key) DO UPDATE SET
-          count = CASE WHEN window_ends_at <= ? THEN 1 ELSE count + 1 END,
-          window_ends_at = CASE WHEN window_ends_at <= ? THEN excluded.window_ends_at ELSE window_ends_at END
+        INSERT INTO sign_in_attempts (owner, counter, count, window_ends_at)
+        VALUES (?, ?, 1, COALESCE((SELECT window_ends_at FROM sign_in_attempts WHERE owner = ? LIMIT 1), ?))
+        ON CONFLICT (owner, counter) DO UPDATE SET count = count + 1
         RETURNING count""")) {
-        upsert.setString(1, key);
-        upsert.setLong(2, now + window.toMillis());
-        upsert.setLong(3, now);
-        upsert.setLong(4, now);
+        upsert.setString(1, owner);
+        upsert.setString(2, counter);
+        upsert.setString(3, owner);
+        upsert.setLong(4, now + window.toMillis());
         try (ResultSet rs = upsert.executeQuery()) {
           rs.next();
           return rs.getInt(1);
@@ -428,23 +442,24 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
-  public Future<Integer> failures(String key) {
-    return read(c -> {
-      try (PreparedStatement select = c.prepareStatement("SELECT count FROM login_failures WHERE key = ? AND window_ends_at > ?")) {
-        select.setString(1, key);
-        select.setLong(2, policy.now());
-        try (ResultSet rs = select.executeQuery()) {
-          return rs.next() ? rs.getInt(1) : 0;
-        }
+  public Future<Void> giveBackAttempt(String owner, String counter) {
+    return write(c -> {
+      try (PreparedStatement update = c.prepareStatement("""
+        UPDATE sign_in_attempts SET count = count - 1 WHERE owner = ? AND counter = ? AND count > 0 AND window_ends_at > ?""")) {
+        update.setString(1, owner);
+        update.setString(2, counter);
+        update.setLong(3, policy.now());
+        update.executeUpdate();
       }
+      return null;
     });
   }
 
   @Override
-  public Future<Void> clearFailures(String key) {
+  public Future<Void> clearAttempts(String owner) {
     return write(c -> {
-      try (PreparedStatement delete = c.prepareStatement("DELETE FROM login_failures WHERE key = ?")) {
-        delete.setString(1, key);
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM sign_in_attempts WHERE owner = ?")) {
+        delete.setString(1, owner);
         delete.executeUpdate();
       }
       return null;

@@ -123,7 +123,8 @@ class ConfigLoaderTest {
   void validatesCookiesCredentialsStoreAndRefreshTokens() {
     String file = """
       { "cookies": { "secure": "sometimes", "sameSite": "None", "hostPrefix": true, "domain": "example.com", "accessToken": "ss tok" },
-        "credentials": { "type": "http", "http": { "url": "ftp://x", "fields": { "id": "uid", "nick": "n" } }, "maxFailures": 0 },
+        "credentials": { "type": "http", "http": { "url": "ftp://x", "fields": { "id": "uid", "nick": "n" } }, "maxFailures": 0,
+          "maxFailuresPerAddress": 0 },
         "store": { "type": "redis", "redis": { "keyPrefix": "x:" } },
         "refreshTokens": { "ttlSeconds": 7200, "maxLifetimeSeconds": 3600 } }
       """;
@@ -136,6 +137,7 @@ class ConfigLoaderTest {
       "credentials.http.url: \"ftp://x\" is not an http(s) URL",
       "credentials.http.fields.nick: unknown key",
       "credentials.maxFailures: 0 is out of range (1 to 1000)",
+      "credentials.maxFailuresPerAddress: 0 is out of range (1 to 1000000)",
       "store.redis.url: is required",
       "refreshTokens.maxLifetimeSeconds: 3600 is shorter than ttlSeconds (7200)"), Set.copyOf(e.errors()), String.join("\n", e.errors()));
   }
@@ -182,6 +184,7 @@ class ConfigLoaderTest {
     assertEquals(CredentialsConfig.Type.USERS, config.credentials().type());
     assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
     assertEquals(5, config.credentials().maxFailures());
+    assertEquals(100, config.credentials().maxFailuresPerAddress());
     assertEquals(900, config.credentials().failureWindowSeconds());
     assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10), config.refreshTokens());
     assertEquals(StoreConfig.Type.SQLITE, config.store().type());

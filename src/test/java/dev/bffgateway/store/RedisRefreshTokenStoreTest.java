@@ -49,7 +49,7 @@ class RedisRefreshTokenStoreTest extends RefreshTokenStoreContract {
       assertInstanceOf(StoreUnavailableException.class, rotate);
       assertInstanceOf(StoreUnavailableException.class, assertThrows(Throwable.class, () -> store.ping().await()));
       assertInstanceOf(StoreUnavailableException.class,
-        assertThrows(Throwable.class, () -> store.recordFailure("k", Duration.ofMinutes(1)).await()));
+        assertThrows(Throwable.class, () -> store.takeAttempt("user:k", "10.0.0.1", Duration.ofMinutes(1)).await()));
     } finally {
       redis.startProcess();
     }

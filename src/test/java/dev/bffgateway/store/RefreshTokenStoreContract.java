@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -315,21 +316,75 @@ abstract class RefreshTokenStoreContract {
   }
 
   @Test
-  void countsSignInFailuresWithinAWindow() {
+  void countsSignInAttemptsPerCounterInTheOwnersWindow() {
     Duration window = Duration.ofMinutes(15);
-    assertEquals(0, store.failures("alice|10.0.0.1").await());
-    assertEquals(1, store.recordFailure("alice|10.0.0.1", window).await());
-    assertEquals(2, store.recordFailure("alice|10.0.0.1", window).await());
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.1", window).await());
+    assertEquals(2, store.takeAttempt("user:alice", "10.0.0.1", window).await());
+    assertEquals(1, store.takeAttempt("user:bob", "10.0.0.1", window).await(), "other owners count apart");
     clock.advance(Duration.ofMinutes(10));
-    assertEquals(3, store.recordFailure("alice|10.0.0.1", window).await());
-    assertEquals(3, store.failures("alice|10.0.0.1").await());
-    assertEquals(0, store.failures("bob|10.0.0.1").await());
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.2", window).await(), "other counters count apart");
+    assertEquals(3, store.takeAttempt("user:alice", "10.0.0.1", window).await());
 
     clock.advance(Duration.ofMinutes(5));
-    assertEquals(0, store.failures("alice|10.0.0.1").await(), "the window began with the first failure");
-    assertEquals(1, store.recordFailure("alice|10.0.0.1", window).await());
-    store.clearFailures("alice|10.0.0.1").await();
-    assertEquals(0, store.failures("alice|10.0.0.1").await());
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.1", window).await(), "the window began with the owner's first attempt");
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.2", window).await(), "and all of the owner's counters restart with it");
+    clock.advance(Duration.ofMinutes(14));
+    assertEquals(2, store.takeAttempt("user:alice", "10.0.0.2", window).await(), "the new window lasts its whole length");
+  }
+
+  @Test
+  void concurrentAttemptsNeverLoseACount() {
+    List<Future<Integer>> takes = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      takes.add(store.takeAttempt("user:bob", "10.0.0.1", Duration.ofMinutes(15)));
+    }
+    Future.all(takes).await();
+    assertEquals(IntStream.rangeClosed(1, 100).boxed().toList(), takes.stream().map(Future::result).sorted().toList(),
+      "each attempt got a count of its own");
+  }
+
+  @Test
+  void aGivenBackAttemptDoesNotCount() {
+    Duration window = Duration.ofMinutes(15);
+    store.giveBackAttempt("user:alice", "10.0.0.1").await();
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.1", window).await(), "never below zero");
+    assertEquals(2, store.takeAttempt("user:alice", "10.0.0.1", window).await());
+    store.giveBackAttempt("user:alice", "10.0.0.1").await();
+    store.giveBackAttempt("user:alice", "10.0.0.2").await();
+    assertEquals(2, store.takeAttempt("user:alice", "10.0.0.1", window).await());
+    store.giveBackAttempt("user:alice", "10.0.0.1").await();
+    store.giveBackAttempt("user:alice", "10.0.0.1").await();
+    store.giveBackAttempt("user:alice", "10.0.0.1").await();
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.1", window).await(), "never below zero");
+
+    clock.advance(window);
+    store.giveBackAttempt("user:alice", "10.0.0.1").await();
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.1", window).await(), "nothing to give back once the window is over");
+  }
+
+  @Test
+  void clearingAnOwnerForgetsAllOfItsCounters() {
+    Duration window = Duration.ofMinutes(15);
+    for (int i = 0; i < 5; i++) {
+      store.takeAttempt("user:alice", "10.0.0.1", window).await();
+      store.takeAttempt("user:alice", "2001:db8::1", window).await();
+      store.takeAttempt("user:bob", "10.0.0.1", window).await();
+    }
+    store.clearAttempts("user:alice").await();
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.1", window).await());
+    assertEquals(1, store.takeAttempt("user:alice", "2001:db8::1", window).await());
+    assertEquals(6, store.takeAttempt("user:bob", "10.0.0.1", window).await(), "other owners keep their counts");
+    store.clearAttempts("user:nobody").await();
+  }
+
+  @Test
+  void purgingForgetsCountsWhoseWindowIsOver() {
+    Duration window = Duration.ofMinutes(15);
+    store.takeAttempt("user:alice", "10.0.0.1", window).await();
+    store.takeAttempt("user:alice", "10.0.0.1", window).await();
+    clock.advance(window);
+    store.purgeExpired().await();
+    assertEquals(1, store.takeAttempt("user:alice", "10.0.0.1", window).await());
   }
 
   @Test

@@ -53,6 +53,7 @@ class SqliteRefreshTokenStoreTest extends RefreshTokenStoreContract {
     assertEquals(Outcome.ROTATED, store.rotate("old-token").await().outcome(), "version 1 data survives");
     store.revokeSubject("42").await();
     assertEquals(clock.millis(), store.revokedBefore("42").await(), "version 2 table exists");
+    assertEquals(1, store.takeAttempt("user:bob", "10.0.0.1", java.time.Duration.ofMinutes(15)).await(), "version 5 table exists");
   }
 
   @Test
