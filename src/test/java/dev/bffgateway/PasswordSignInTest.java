@@ -1,5 +1,7 @@
 package dev.bffgateway;
 
+import dev.bffgateway.config.CredentialsConfig;
+import dev.bffgateway.credentials.PasswordChecks;
 import dev.bffgateway.credentials.PasswordHash;
 import dev.bffgateway.credentials.UsersFileVerifier;
 import dev.bffgateway.support.Http;
@@ -125,6 +127,24 @@ class PasswordSignInTest {
     }
     assertEquals(before, Files.readString(users));
     assertEquals(List.of(users), listed(users.getParent()));
+  }
+
+  @Test
+  void aReloadKeepsThePasswordChecksAndAppliesTheCost(Vertx vertx) throws Exception {
+    Path users = writeUsers(dir.resolve("users"), "rw-------");
+    JsonObject credentials = new JsonObject().put("usersFile", users.toString()).put("hashIterations", 1000).put("maxConcurrentChecks", 2);
+    Http http = start(vertx, credentials, 1);
+    PasswordChecks running = gateway.passwordChecks();
+
+    credentials.put("hashIterations", 2000).put("maxConcurrentChecks", 3);
+    JsonObject next = TestGateway.config(dir.resolve("data"), new JsonArray()).put("credentials", credentials);
+    assertEquals(List.of("credentials.maxConcurrentChecks, credentials.maxQueuedChecks"), gateway.reload(TestGateway.parse(next)).await());
+    assertEquals(new CredentialsConfig.Checks(2, 8), gateway.config().credentials().checks(), "the running limits, until a restart");
+    assertEquals(2000, gateway.config().credentials().hashIterations());
+
+    assertEquals(200, signIn(http, "/auth/credentials", "alice", "wonderland").await().status());
+    assertEquals(2000, PasswordHash.parse(hashOf(users, "alice")).iterations(), "re-hashed at the reloaded cost");
+    assertEquals(1, running.peakRunning(), "checked by the same password checks");
   }
 
   @Test

@@ -31,6 +31,8 @@ public final class PasswordChecks {
   private final CredentialsConfig.Checks limits;
 
   public PasswordChecks(Vertx vertx, CredentialsConfig.Checks limits) {
+    // Named for thread dumps and the worker-pool metrics. A pool of this name shared with another gateway in the
+    // same Vert.x would keep the first one's size: one gateway per Vert.x, as Gateway.start is used.
     this.workers = vertx.createSharedWorkerExecutor("bff-password-hashing", limits.maxConcurrent());
     this.capacity = limits.maxConcurrent() + limits.maxQueued();
     this.limits = limits;

@@ -488,6 +488,7 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.load(Path.of("conf/gateway.json"));
     assertTrue(config.routes().stream().anyMatch(route -> route.path().equals("/api")));
     assertNull(config.server().tls());
+    assertEquals(CredentialsConfig.Type.USERS, config.credentials().type(), "scripts/run names the demo users itself");
     assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir(), "the demo's state stays in data/ of the checkout");
   }
