@@ -40,6 +40,7 @@ class PasswordSignInTest {
   private static final int FLOOD = 100;
   @TempDir
   Path dir;
+  private Gateway gateway;
 
   private Http start(Vertx vertx, JsonObject credentials, int connections) {
     JsonObject config = TestGateway.config(dir.resolve("data"), new JsonArray());
@@ -50,8 +51,6 @@ class PasswordSignInTest {
     return new Http(vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(connections)), gateway.port());
   }
 
-  private Gateway gateway;
-
   private static Future<Http.Response> signIn(Http http, String path, String userName, String password) {
     return http.send(HttpMethod.POST, path, MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json"),
       new JsonObject().put("userName", userName).put("password", password).toBuffer());
@@ -59,6 +58,8 @@ class PasswordSignInTest {
 
   @Test
   void aFloodOfUnknownNamesIsBoundedAndTheExcessIsToldToRetry(Vertx vertx) throws Exception {
+    // The demo users, at the default cost: a check takes long enough that the 100 are all sent while the first
+    // four are still running or waiting.
     Path users = Files.copy(Path.of("conf/users.json"), dir.resolve("users.json"));
     Http http = start(vertx, new JsonObject().put("usersFile", users.toString()).put("maxConcurrentChecks", 2)
       .put("maxQueuedChecks", 2), FLOOD);
