@@ -7,6 +7,8 @@ import dev.bffgateway.config.OidcConfig;
 import dev.bffgateway.auth.ProviderGrants;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.HttpCredentialVerifier;
+import dev.bffgateway.credentials.NoPasswordSignIn;
+import dev.bffgateway.credentials.PasswordChecks;
 import dev.bffgateway.credentials.UsersFileVerifier;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.session.Sessions;
@@ -20,7 +22,6 @@ import dev.bffgateway.token.Tokens;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +43,12 @@ public final class Gateway {
   private final String deploymentId;
   private final int port;
   private final long purgeTimer;
+  private final PasswordChecks passwordChecks;
   private GatewayConfig config;
   private Components components;
 
   private Gateway(Vertx vertx, GatewayConfig config, Components components, List<GatewayVerticle> verticles, String deploymentId,
-                  int port, long purgeTimer) {
+                  int port, long purgeTimer, PasswordChecks passwordChecks) {
     this.vertx = vertx;
     this.config = config;
     this.components = components;
@@ -54,6 +56,7 @@ public final class Gateway {
     this.deploymentId = deploymentId;
     this.port = port;
     this.purgeTimer = purgeTimer;
+    this.passwordChecks = passwordChecks;
   }
 
   /**
@@ -75,9 +78,11 @@ public final class Gateway {
     AtomicInteger port = new AtomicInteger();
     List<GatewayVerticle> verticles = new CopyOnWriteArrayList<>();
     AtomicInteger openConnections = new AtomicInteger();
+    // One for the process, kept across reloads: the limits hold for every event loop and every users file together.
+    PasswordChecks passwordChecks = new PasswordChecks(vertx, config.credentials().checks());
     return vertx.executeBlocking(() -> {
         PrivateFiles.dataDir(config.dataDir());
-        return fromFiles(vertx, config, clock, credentials(vertx, config.credentials()));
+        return fromFiles(vertx, config, clock, credentials(vertx, config.credentials(), passwordChecks));
       })
       .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
         .map(opened -> {
@@ -92,7 +97,8 @@ public final class Gateway {
           }, new DeploymentOptions().setInstances(config.server().instances()))
         .recover(failure -> components.store().close().transform(closed -> Future.failedFuture(failure)))
         .map(id -> new Gateway(vertx, config, components, List.copyOf(verticles), id, port.get(),
-          purgePeriodically(vertx, components, config))));
+          purgePeriodically(vertx, components, config), passwordChecks)))
+      .onFailure(failure -> passwordChecks.close());
   }
 
   private record FromFiles(Tokens tokens, CredentialVerifier credentials, Map<String, TokenSigner> oidcClientKeys) {
@@ -130,7 +136,8 @@ public final class Gateway {
     GatewayConfig applied = plan.applied();
     return vertx.executeBlocking(() -> fromFiles(vertx, applied, clock,
         // An HTTP verifier holds a client, and its settings only change with a restart: keep the running one.
-        applied.credentials().type() == CredentialsConfig.Type.USERS ? credentials(vertx, applied.credentials()) : keptCredentials))
+        applied.credentials().type() == CredentialsConfig.Type.USERS ? credentials(vertx, applied.credentials(), passwordChecks)
+          : keptCredentials))
       .compose(files -> {
         Components reloaded = components.reloaded(files.tokens(), files.credentials(), files.oidcClientKeys());
         List<Future<Void>> swaps = verticles.stream().map(verticle -> verticle.reload(applied, reloaded)).toList();
@@ -144,14 +151,17 @@ public final class Gateway {
       });
   }
 
-  /** Blocking: reads the users file. */
-  private static CredentialVerifier credentials(Vertx vertx, CredentialsConfig config) throws ConfigException {
-    if (config.type() == CredentialsConfig.Type.HTTP) {
-      return new HttpCredentialVerifier(vertx.createHttpClient(), config.http());
-    }
-    // Password hashing is CPU-bound: one thread per core is all it can use.
-    WorkerExecutor hashing = vertx.createSharedWorkerExecutor("bff-password-hashing", Runtime.getRuntime().availableProcessors());
-    return UsersFileVerifier.load(config.usersFile(), hashing);
+  /**
+   * Blocking: reads the users file. The login API is not limited by the password checks: it hashes on its own
+   * machines, and its client's pool and timeout bound what waits for it here.
+   */
+  private static CredentialVerifier credentials(Vertx vertx, CredentialsConfig config, PasswordChecks passwordChecks)
+    throws ConfigException {
+    return switch (config.type()) {
+      case NONE -> NoPasswordSignIn.INSTANCE;
+      case HTTP -> new HttpCredentialVerifier(vertx.createHttpClient(), config.http());
+      case USERS -> UsersFileVerifier.load(config.usersFile(), passwordChecks, config.hashIterations());
+    };
   }
 
   private static long purgePeriodically(Vertx vertx, Components components, GatewayConfig config) {
@@ -178,7 +188,12 @@ public final class Gateway {
   /** Stops accepting, lets in-flight requests finish (up to server.shutdownGraceSeconds), then closes the store. */
   public Future<Void> stop() {
     vertx.cancelTimer(purgeTimer);
-    return vertx.undeploy(deploymentId).eventually(() -> components.store().close());
+    return vertx.undeploy(deploymentId).eventually(() -> components.store().close()).eventually(passwordChecks::close);
+  }
+
+  /** The password checks of this gateway, for tests that watch how many run at once. */
+  PasswordChecks passwordChecks() {
+    return passwordChecks;
   }
 
   /** The configuration in effect: the started one, or the last one reloaded. */

@@ -25,9 +25,13 @@ record ReloadPlan(GatewayConfig applied, List<String> restartNeeded) {
       || running.credentials().http() != null && !running.credentials().http().equals(next.credentials().http())) {
       restartNeeded.add("credentials");
     }
+    // The password checks' pool and queue are the process's, made at start.
+    check(restartNeeded, "credentials.maxConcurrentChecks, credentials.maxQueuedChecks", running.credentials().checks(),
+      next.credentials().checks());
     GatewayConfig applied = new GatewayConfig(running.dataDir(), running.server(), running.proxy(), next.tokens(),
       running.refreshTokens(), running.store(), next.cookies(), restartNeeded.contains("credentials") ? running.credentials()
-      : next.credentials(), next.csrf(), next.cors(), next.admin(), running.sessions(), next.web(), next.metrics(), next.routes());
+      : next.credentials().withChecks(running.credentials().checks()), next.csrf(), next.cors(), next.admin(), running.sessions(),
+      next.web(), next.metrics(), next.routes());
     return new ReloadPlan(applied, List.copyOf(restartNeeded));
   }
 

@@ -21,7 +21,8 @@ import java.util.List;
  * @param version       the jar's version; "dev" when not run from the jar
  * @param configFile    the file the configuration was read from; null when it was not read from a file
  * @param store         the store's type and where its data is: {@code sqlite FILE}, {@code redis URL} or {@code memory}
- * @param credentials   where sign-ins are checked: {@code users file FILE (N users)} or {@code login API URL}
+ * @param credentials   where sign-ins are checked: {@code users file FILE (N users)} or {@code login API URL}, or
+ *                      that password sign-in is off
  * @param oidcProviders the names of the OpenID providers users may also sign in with
  * @param keyGenerated  whether the signing key was generated at this start (the default key, in a new data directory)
  * @param address       {@code scheme://host:port} of the listener, with the port actually bound
@@ -38,6 +39,7 @@ public record StartupSummary(String version, Path configFile, Path dataDir, Stri
   static StartupSummary of(GatewayConfig config, Components components, int port, Path configFile, String transport) {
     String version = StartupSummary.class.getPackage().getImplementationVersion();
     String credentials = switch (config.credentials().type()) {
+      case NONE -> "password sign-in off (no credentials.usersFile or credentials.http)";
       case USERS -> "users file " + config.credentials().usersFile().toAbsolutePath()
         + (components.credentials() instanceof UsersFileVerifier users ? " (" + count(users.userCount(), "user") + ")" : "");
       case HTTP -> "login API " + withoutCredentials(config.credentials().http().url());

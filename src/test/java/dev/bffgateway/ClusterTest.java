@@ -54,7 +54,7 @@ class ClusterTest {
     upstream = RecordingUpstream.start(vertx).await();
     config = TestGateway.redisStore(TestGateway.config(dir, new JsonArray()
         .add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required"))), redis)
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("maxFailures", 3))
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000).put("maxFailures", 3))
       .put("cookies", new JsonObject().put("secure", "auto"))
       .put("tokens", new JsonObject().put("keys", new JsonArray().add(key("old.pem", true))));
     a = http(vertx, TestGateway.start(vertx, config, clock).await());

@@ -39,7 +39,7 @@ class DemoBackendTest {
     JsonObject config = TestGateway.config(dir, new JsonArray()
       .add(TestGateway.route("api", "/api", "http://127.0.0.1:" + backend.actualPort()).put("auth", "optional").put("stripPrefix", true)));
     config.getJsonObject("server").put("port", gatewayPort);
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.put("cookies", new JsonObject().put("secure", "auto"));
     TestGateway.start(vertx, config).await();
     Http http = new Http(vertx.createHttpClient(), gatewayPort);

@@ -67,7 +67,7 @@ class FaultsTest {
   void aGatewayKilledDuringARefreshStormLeavesEveryFamilyConsistent(Vertx vertx, @TempDir Path dir) throws Exception {
     AuthFlowTestSupport.writeUsers(dir);
     JsonObject config = TestGateway.config(dir, new JsonArray())
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()))
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000))
       .put("cookies", new JsonObject().put("secure", "auto"));
     Path file = dir.resolve("gateway.json");
     Files.writeString(file, config.encode());

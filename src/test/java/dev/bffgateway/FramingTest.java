@@ -89,7 +89,7 @@ class FramingTest {
 
   private JsonObject config(boolean h2c) {
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url())))
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.getJsonObject("server").put("h2c", h2c);
     return config;
   }

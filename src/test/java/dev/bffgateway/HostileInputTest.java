@@ -43,7 +43,7 @@ class HostileInputTest {
     JsonObject config = TestGateway.config(dir, new JsonArray()
         .add(TestGateway.route("open", "/api", upstream.url()).put("auth", "optional"))
         .add(TestGateway.route("secure", "/secure", upstream.url()).put("auth", "required")))
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()))
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000))
       .put("cookies", new JsonObject().put("secure", "auto"));
     Gateway gateway = TestGateway.start(vertx, config).await();
     port = gateway.port();

@@ -95,7 +95,7 @@ class LifecycleTest {
     TokenKeys.generate(JwsAlgorithm.ES256, dir.resolve("new.pem"));
     RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")))
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()))
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000))
       .put("cookies", new JsonObject().put("secure", "auto"))
       .put("tokens", new JsonObject().put("keys", new JsonArray().add(new JsonObject().put("pem", dir.resolve("old.pem").toString()))));
     Gateway gateway = TestGateway.start(vertx, config).await();

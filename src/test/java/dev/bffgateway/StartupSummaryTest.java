@@ -33,7 +33,7 @@ class StartupSummaryTest {
   void summarizesWhatTheGatewayRunsWith(Vertx vertx, @TempDir Path dir) throws Exception {
     AuthFlowTestSupport.writeUsers(dir);
     JsonObject json = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", "http://127.0.0.1:9")))
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     Gateway gateway = TestGateway.start(vertx, json).await();
     StartupSummary first = gateway.summary(dir.resolve("gateway.json"), "nio");
     gateway.stop().await();

@@ -211,7 +211,10 @@ public final class Cli {
         TokenKeys.load(config.tokens(), config.dataDir());
       }
       if (config.credentials().type() == dev.bffgateway.config.CredentialsConfig.Type.USERS) {
-        dev.bffgateway.credentials.UsersFileVerifier.check(config.credentials().usersFile());
+        for (String warning : dev.bffgateway.credentials.UsersFileVerifier.check(config.credentials().usersFile(),
+          config.credentials().hashIterations())) {
+          out.println("warning: " + warning);
+        }
       }
       out.println(file + ": valid (" + StartupSummary.count(config.routes().size(), "route") + ")");
       return OK;

@@ -91,7 +91,7 @@ public final class ConfigLoader {
     RefreshTokensConfig refreshTokens = refreshTokens(root.object("refreshTokens"));
     StoreConfig store = store(root.object("store"), dataDir);
     CookiesConfig cookies = cookies(root.object("cookies"));
-    CredentialsConfig credentials = credentials(root.object("credentials"), directory);
+    CredentialsConfig credentials = credentials(root.object("credentials"), directory, cores);
     CsrfConfig csrf = csrf(root.object("csrf"));
     CorsConfig cors = cors(root.object("cors"));
     ObjectReader adminIn = root.object("admin");
@@ -322,8 +322,11 @@ public final class ConfigLoader {
     return name;
   }
 
-  private static CredentialsConfig credentials(ObjectReader in, Path directory) {
-    CredentialsConfig.Type type = in.choice("type", CredentialsConfig.Type.USERS, CredentialsConfig.Type.values());
+  private static CredentialsConfig credentials(ObjectReader in, Path directory, int cores) {
+    // Password sign-in only when asked for: never the demo users of a users.json that happens to be beside the file.
+    CredentialsConfig.Type type = !in.has("type")
+      ? in.has("usersFile") ? CredentialsConfig.Type.USERS : in.has("http") ? CredentialsConfig.Type.HTTP : CredentialsConfig.Type.NONE
+      : in.choice("type", CredentialsConfig.Type.USERS, CredentialsConfig.Type.USERS, CredentialsConfig.Type.HTTP);
     Path usersFile = resolve(directory, in.string("usersFile", "users.json"));
     if (type == CredentialsConfig.Type.USERS) {
       readable(in, "usersFile", usersFile);
@@ -349,6 +352,9 @@ public final class ConfigLoader {
     int maxFailures = in.integer("maxFailures", 5, 1, 1_000);
     int maxFailuresPerAddress = in.integer("maxFailuresPerAddress", 100, 1, 1_000_000);
     int window = in.integer("failureWindowSeconds", 900, 1, 86_400);
+    int hashIterations = in.integer("hashIterations", CredentialsConfig.DEFAULT_HASH_ITERATIONS, CredentialsConfig.MIN_HASH_ITERATIONS, 100_000_000);
+    int maxConcurrentChecks = in.integer("maxConcurrentChecks", cores, 1, 1_024);
+    int maxQueuedChecks = in.integer("maxQueuedChecks", 4 * maxConcurrentChecks, 0, 100_000);
     List<OidcConfig> oidc = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (ObjectReader provider : in.objects("oidc")) {
@@ -360,7 +366,8 @@ public final class ConfigLoader {
       }
     }
     in.rejectUnknownKeys();
-    return new CredentialsConfig(type, usersFile, http, maxFailures, maxFailuresPerAddress, window, List.copyOf(oidc));
+    return new CredentialsConfig(type, usersFile, http, maxFailures, maxFailuresPerAddress, window, List.copyOf(oidc), hashIterations,
+      new CredentialsConfig.Checks(maxConcurrentChecks, maxQueuedChecks));
   }
 
   private static final Pattern PROVIDER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");

@@ -1,5 +1,7 @@
 package dev.bffgateway.credentials;
 
+import dev.bffgateway.config.CredentialsConfig;
+
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import java.security.GeneralSecurityException;
@@ -15,7 +17,7 @@ import java.util.regex.Pattern;
  * time: call it off the event loop.
  */
 public final class PasswordHash {
-  public static final int DEFAULT_ITERATIONS = 600_000;
+  public static final int DEFAULT_ITERATIONS = CredentialsConfig.DEFAULT_HASH_ITERATIONS;
   private static final Pattern PHC = Pattern.compile("\\$pbkdf2-sha256\\$i=(\\d{1,9})\\$([A-Za-z0-9+/]+)\\$([A-Za-z0-9+/]+)");
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder BASE64 = Base64.getEncoder().withoutPadding();

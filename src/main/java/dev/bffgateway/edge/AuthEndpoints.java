@@ -16,6 +16,7 @@ import dev.bffgateway.config.SessionsConfig;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.session.Sessions;
 import dev.bffgateway.credentials.CredentialVerifier;
+import dev.bffgateway.credentials.NoPasswordSignIn;
 import dev.bffgateway.credentials.UserAccount;
 import dev.bffgateway.store.IssuedRefreshToken;
 import dev.bffgateway.store.RefreshTokenStore;
@@ -172,7 +173,14 @@ public final class AuthEndpoints {
     }
     String provider = pathProvider != null ? pathProvider : Optional.ofNullable(Dto.text(dto, "provider")).orElse("credentials");
     switch (provider.toLowerCase(Locale.ROOT)) {
-      case "credentials" -> signIn(ctx, dto);
+      case "credentials" -> {
+        if (deps.credentials() == NoPasswordSignIn.INSTANCE) {
+          ErrorResponses.send(ctx.response(), 404, "No configuration was added for OAuth provider 'credentials': "
+            + "password sign-in is off (the gateway's configuration names no credentials.usersFile or credentials.http)");
+        } else {
+          signIn(ctx, dto);
+        }
+      }
       case "logout" -> logout(ctx);
       default -> ErrorResponses.send(ctx.response(), 404, "No configuration was added for OAuth provider '" + provider + "'");
     }

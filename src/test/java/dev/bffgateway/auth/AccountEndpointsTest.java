@@ -37,7 +37,7 @@ class AccountEndpointsTest {
     AuthFlowTestSupport.writeUsers(dir);
     RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")));
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.put("cookies", new JsonObject().put("secure", "auto"));
     config.put("admin", new JsonObject().put("enabled", true));
     Gateway gateway = TestGateway.start(vertx, config, clock).await();

@@ -37,7 +37,7 @@ class AuthFaultsTest {
       RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
       JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")));
       TestGateway.redisStore(config, redis);
-      config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+      config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
       config.put("cookies", new JsonObject().put("secure", "auto"));
       Gateway gateway = TestGateway.start(vertx, config).await();
       Http http = new Http(vertx.createHttpClient(), gateway.port());

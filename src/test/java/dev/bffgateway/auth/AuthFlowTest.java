@@ -51,7 +51,8 @@ class AuthFlowTest {
   }
 
   static void writeUsers(Path dir, boolean aliceDisabled) throws Exception {
-    // Few iterations: these tests sign in often. The default count is covered by the password hash tests.
+    // Few iterations: these tests sign in often. Their configurations say so (hashIterations), or the first
+    // sign-in would re-hash each user at the default cost. The default count is covered by the password hash tests.
     JsonArray users = new JsonArray()
       .add(user("1", "alice", "wonderland", "Alice Liddell", List.of("Admin"), List.of("orders.read")).put("email", "alice@example.com")
         .put("disabled", aliceDisabled))
@@ -68,7 +69,7 @@ class AuthFlowTest {
   /** A gateway config with the test users, the SQLite store and cookies that work over loopback http. */
   private JsonObject config(JsonObject cookies) {
     JsonObject config = TestGateway.config(dir, new JsonArray());
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("maxFailures", 3)
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000).put("maxFailures", 3)
       .put("failureWindowSeconds", 600));
     config.put("cookies", new JsonObject().put("secure", "auto").mergeIn(cookies));
     config.getJsonObject("server").put("maxBodyBytes", 2048);

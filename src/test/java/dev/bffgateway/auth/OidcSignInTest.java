@@ -83,7 +83,7 @@ class OidcSignInTest {
     AuthFlowTestSupport.writeUsers(dir);
     upstream = RecordingUpstream.start(vertx).await();
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")))
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString())
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000)
         .put("oidc", new JsonArray().add(new JsonObject().put("name", PROVIDER).put("issuer", op.issuer())
           .put("clientId", OidcProvider.CLIENT_ID).put("clientSecret", OidcProvider.CLIENT_SECRET)
           .put("claims", new JsonObject().put("roles", "realm_access.roles"))
@@ -172,6 +172,19 @@ class OidcSignInTest {
 
     assertEquals(400, callback(browser, op.signIn(begin(new CookieJar(), "/"), "alice", true)).status(),
       "a code for another browser's flow is refused: this browser's flow cookie is gone");
+  }
+
+  @Test
+  void withoutPasswordSignInTheProvidersUsersSignInAndRefresh(Vertx vertx) throws Exception {
+    start(vertx, "tokens", new JsonObject(), config -> config.getJsonObject("credentials").remove("usersFile"), Clock.systemUTC());
+    CookieJar browser = signedIn("alice");
+    assertEquals(200, http.get("/api/orders", browser.headers()).status());
+    assertEquals(200, http.send(HttpMethod.POST, "/access-token", browser.headers(), null).await().status());
+
+    Http.Response password = http.send(HttpMethod.POST, "/auth/credentials", MultiMap.caseInsensitiveMultiMap()
+      .add("content-type", "application/json"), new JsonObject().put("userName", "alice").put("password", "wonderland").toBuffer()).await();
+    assertEquals(404, password.status(), "the users file beside the configuration is not used unless named");
+    assertEquals(1, families());
   }
 
   /**

@@ -72,6 +72,19 @@ class CliTest {
   }
 
   @Test
+  void checkConfigWarnsAboutUsersHashedAtAnotherCost(@TempDir Path dir) throws Exception {
+    Path file = writeConfig(dir, "{ \"credentials\": { \"usersFile\": \"users.json\", \"hashIterations\": 700000 } }");
+    assertEquals(Cli.OK, cli.execute("check-config", "--conf", file.toString()));
+    String[] lines = stdout().split("\n");
+    assertEquals(4, lines.length, stdout());
+    for (String user : List.of("alice", "bob", "carol")) {
+      assertTrue(stdout().contains("warning: " + dir.resolve("users.json") + ": user \"" + user + "\" is hashed with 600000 iterations, "
+        + "not credentials.hashIterations (700000); it is re-hashed at its next sign-in\n"), stdout());
+    }
+    assertEquals(file + ": valid (0 routes)", lines[3]);
+  }
+
+  @Test
   void checkConfigPrintsEveryErrorAndExitsWith2(@TempDir Path dir) throws Exception {
     Path file = writeConfig(dir,
       "{ \"server\": { \"port\": 70000 }, \"routes\": [ { \"id\": \"api\", \"path\": \"/api\", \"upstream\": \"htp://x\" } ] }");

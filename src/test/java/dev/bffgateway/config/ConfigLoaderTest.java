@@ -181,11 +181,19 @@ class ConfigLoaderTest {
   void cookieAndCredentialDefaults() throws ConfigException {
     GatewayConfig config = NO_ENV.parse("{}");
     assertEquals(new CookiesConfig("ss-tok", "ss-reftok", "ss-id", CookiesConfig.Secure.ALWAYS, "Lax", null, true), config.cookies());
-    assertEquals(CredentialsConfig.Type.USERS, config.credentials().type());
-    assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
+    assertEquals(CredentialsConfig.Type.NONE, config.credentials().type(), "no password sign-in unless asked for");
     assertEquals(5, config.credentials().maxFailures());
     assertEquals(100, config.credentials().maxFailuresPerAddress());
     assertEquals(900, config.credentials().failureWindowSeconds());
+    assertEquals(600_000, config.credentials().hashIterations());
+    assertEquals(new CredentialsConfig.Checks(4, 16), config.credentials().checks(), "the cores, and four waiting for each");
+    assertEquals(CredentialsConfig.Type.NONE, NO_ENV.parse("{ \"credentials\": { \"maxFailures\": 3 } }").credentials().type());
+    CredentialsConfig users = NO_ENV.parse("{ \"credentials\": { \"type\": \"users\" } }").credentials();
+    assertEquals(CredentialsConfig.Type.USERS, users.type());
+    assertEquals(Path.of("conf/users.json").toAbsolutePath(), users.usersFile());
+    assertEquals(CredentialsConfig.Type.USERS, NO_ENV.parse("{ \"credentials\": { \"usersFile\": \"users.json\" } }").credentials().type());
+    assertEquals(CredentialsConfig.Type.HTTP, NO_ENV.parse("{ \"credentials\": { \"http\": { \"url\": \"http://h/login\" } } }")
+      .credentials().type());
     assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10), config.refreshTokens());
     assertEquals(StoreConfig.Type.SQLITE, config.store().type());
     assertEquals(Path.of("conf/data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
@@ -480,7 +488,7 @@ class ConfigLoaderTest {
   @Test
   void defaultPathsAreBesideTheConfigFileAndErrorsShowThemResolved(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("gateway.json"), """
-      { "tokens": { "keys": [ { "pem": "keys/missing.pem" } ] }, "web": { "root": "." } }
+      { "tokens": { "keys": [ { "pem": "keys/missing.pem" } ] }, "credentials": { "type": "users" }, "web": { "root": "." } }
       """);
     ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.load(file));
     assertEquals(List.of(
@@ -502,6 +510,7 @@ class ConfigLoaderTest {
     GatewayConfig config = NO_ENV.load(Path.of("conf/gateway.json"));
     assertTrue(config.routes().stream().anyMatch(route -> route.path().equals("/api")));
     assertNull(config.server().tls());
+    assertEquals(CredentialsConfig.Type.USERS, config.credentials().type(), "scripts/run names the demo users itself");
     assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
     assertEquals(Path.of("data").toAbsolutePath(), config.dataDir(), "the demo's state stays in data/ of the checkout");
   }

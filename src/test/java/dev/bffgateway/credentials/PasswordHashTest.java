@@ -1,8 +1,8 @@
 package dev.bffgateway.credentials;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import dev.bffgateway.config.ConfigException;
+import dev.bffgateway.config.CredentialsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,15 +47,15 @@ class PasswordHashTest {
       """.formatted(PasswordHash.create("x".toCharArray(), 1000), PasswordHash.create("y".toCharArray(), 1000)));
     Vertx vertx = Vertx.vertx();
     try {
-      WorkerExecutor hashing = vertx.createSharedWorkerExecutor("test-hashing", 1);
-      ConfigException e = assertThrows(ConfigException.class, () -> UsersFileVerifier.load(file, hashing));
+      PasswordChecks checks = new PasswordChecks(vertx, new CredentialsConfig.Checks(1, 0));
+      ConfigException e = assertThrows(ConfigException.class, () -> UsersFileVerifier.load(file, checks, 1000));
       assertEquals(List.of(
         file + ": users[0].passwordHash: is not a $pbkdf2-sha256$i=…$salt$hash string (make one with: bff-gateway hash-password)",
         file + ": users[1].role: unknown key (did you mean \"roles\"?)",
         file + ": users[2].userName: is required"), e.errors());
       Files.writeString(file, "{ \"users\": [\n  { \"userName\": \"alice\" \"passwordHash\": \"x\" }\n] }");
       assertEquals(List.of(file + ":2:25: unexpected character ('\"'): was expecting comma to separate Object entries"),
-        assertThrows(ConfigException.class, () -> UsersFileVerifier.check(file)).errors());
+        assertThrows(ConfigException.class, () -> UsersFileVerifier.check(file, 1000)).errors());
     } finally {
       vertx.close().await();
     }

@@ -76,7 +76,7 @@ class AuthenticatedProxyTest {
       .add(TestGateway.route("public", "/public", url))
       .add(TestGateway.route("ws", "/ws", url).put("auth", "required").put("websocket", true));
     JsonObject config = TestGateway.config(dir, routes);
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.put("cookies", new JsonObject().put("secure", "auto"));
     config.put("csrf", new JsonObject().put("trustedOrigins", new JsonArray().add(TRUSTED)).mergeIn(csrf));
     config.put("cors", new JsonObject().put("allowedOrigins", new JsonArray().add(ALLOWED_ORIGIN)));

@@ -52,7 +52,8 @@ class ContinueExpectationTest {
       .add(TestGateway.route("tls", "/tls", "https://localhost:" + tls.actualPort()))
       .add(TestGateway.route("private", "/private", "http://127.0.0.1:" + plain.actualPort()).put("auth", "required"));
     JsonObject config = TestGateway.config(dataDir, routes)
-      .put("proxy", new JsonObject().put("trustedCaFile", certificate.certificatePath()));
+      .put("proxy", new JsonObject().put("trustedCaFile", certificate.certificatePath()))
+      .put("credentials", new JsonObject().put("usersFile", Path.of("conf/users.json").toAbsolutePath().toString()));
     Gateway gateway = TestGateway.start(vertx, config).await();
     port = gateway.port();
   }

@@ -52,7 +52,7 @@ class ObservabilityTest {
     AuthFlowTestSupport.writeUsers(dir);
     RecordingUpstream upstream = RecordingUpstream.start(vertx).await();
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")))
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()))
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000))
       .put("cookies", new JsonObject().put("secure", "auto"))
       .put("metrics", metrics);
     return TestGateway.start(vertx, config, clock).await();

@@ -53,7 +53,7 @@ class ServerSessionsTest {
   private JsonObject config(String mode) throws Exception {
     AuthFlowTestSupport.writeUsers(dir);
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("api", "/api", upstream.url()).put("auth", "required")));
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.put("cookies", new JsonObject().put("secure", "auto"));
     config.put("tokens", new JsonObject().put("accessTokenTtlSeconds", TTL_SECONDS));
     return config.put("sessions", new JsonObject().put("mode", mode));
