@@ -183,7 +183,7 @@ class ConfigLoaderTest {
     assertEquals(Path.of("conf/users.json").toAbsolutePath(), config.credentials().usersFile());
     assertEquals(5, config.credentials().maxFailures());
     assertEquals(900, config.credentials().failureWindowSeconds());
-    assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10), config.refreshTokens());
+    assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10, RefreshTokensConfig.Rotate.COOKIES), config.refreshTokens());
     assertEquals(StoreConfig.Type.SQLITE, config.store().type());
     assertEquals(Path.of("conf/data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
     assertTrue(config.tokens().accessTokenInBody());
