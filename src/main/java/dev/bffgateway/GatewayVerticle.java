@@ -15,6 +15,7 @@ import dev.bffgateway.config.AdminConfig;
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.config.RefreshTokensConfig;
 import dev.bffgateway.config.ServerConfig;
 import dev.bffgateway.config.MetricsConfig;
 import dev.bffgateway.edge.AccessLog;
@@ -246,7 +247,8 @@ final class GatewayVerticle extends VerticleBase {
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       config.credentials().maxFailures(), Duration.ofSeconds(config.credentials().failureWindowSeconds()),
       config.server().maxBodyBytes(), components.clock(), components.metrics(), oidcClients, components.providerGrants(),
-      config.routes().stream().anyMatch(RouteConfig::relaysProviderToken));
+      config.routes().stream().anyMatch(RouteConfig::relaysProviderToken),
+      config.refreshTokens().rotate() == RefreshTokensConfig.Rotate.ALWAYS);
   }
 
   private static HttpServerOptions serverOptions(ServerConfig server) {
