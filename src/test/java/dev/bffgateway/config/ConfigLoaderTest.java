@@ -282,6 +282,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void refreshTokenRotationIsCookiesOrAlways() throws ConfigException {
+    assertEquals(RefreshTokensConfig.Rotate.ALWAYS, NO_ENV.parse("{ \"refreshTokens\": { \"rotate\": \"always\" } }").refreshTokens().rotate());
+    assertEquals(RefreshTokensConfig.Rotate.COOKIES, NO_ENV.parse("{ \"refreshTokens\": { \"rotate\": \"cookies\" } }").refreshTokens().rotate());
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse("{ \"refreshTokens\": { \"rotate\": \"never\" } }"));
+    assertEquals(List.of("refreshTokens.rotate: \"never\" is not one of cookies, always"), e.errors());
+  }
+
+  @Test
   void reportsDuplicateIdsAndPaths() {
     String file = """
       { "routes": [
