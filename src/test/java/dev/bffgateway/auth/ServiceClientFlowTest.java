@@ -5,7 +5,10 @@ import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
 import dev.bffgateway.support.MutableClock;
 import dev.bffgateway.support.RecordingUpstream;
+import dev.bffgateway.support.RedisServer;
 import dev.bffgateway.support.TestGateway;
+import dev.bffgateway.token.JwsAlgorithm;
+import dev.bffgateway.token.TokenKeys;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,7 +54,7 @@ class ServiceClientFlowTest {
     upstream = RecordingUpstream.start(vertx).await();
   }
 
-  private void startGateway(String rotate) {
+  private JsonObject config(String rotate) {
     JsonObject config = TestGateway.config(dir, new JsonArray()
       .add(TestGateway.route("orders", "/orders", upstream.url()).put("auth", "required")));
     config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
@@ -58,8 +62,16 @@ class ServiceClientFlowTest {
     if (rotate != null) {
       config.put("refreshTokens", new JsonObject().put("rotate", rotate));
     }
+    return config;
+  }
+
+  private Http start(JsonObject config) {
     Gateway gateway = TestGateway.start(vertx, config, clock).await();
-    http = new Http(vertx.createHttpClient(), gateway.port());
+    return new Http(vertx.createHttpClient(), gateway.port());
+  }
+
+  private void startGateway(String rotate) {
+    http = start(config(rotate));
   }
 
   private Http.Response post(String path, String bearer, JsonObject body) {
@@ -129,6 +141,36 @@ class ServiceClientFlowTest {
     JsonObject other = signIn();
     assertEquals(200, post("/auth/logout", other.getString("bearerToken"), new JsonObject()).status());
     assertRefused(refresh(other.getString("refreshToken")));
+  }
+
+  @Test
+  void aKeptTokenAndItsLogoutHoldOnEveryInstanceOfARedisStore() throws Exception {
+    try (RedisServer redis = RedisServer.start(dir)) {
+      TokenKeys.generate(JwsAlgorithm.ES256, dir.resolve("key.pem"));
+      JsonObject config = TestGateway.redisStore(config(null), redis)
+        .put("tokens", new JsonObject().put("keys", new JsonArray().add(new JsonObject().put("pem", dir.resolve("key.pem").toString()))));
+      Http a = start(config);
+      Http b = start(config);
+      http = a;
+      JsonObject signedIn = signIn();
+      String refreshToken = signedIn.getString("refreshToken");
+      for (Http instance : List.of(b, a, b)) {
+        clock.advance(PAST_GRACE);
+        http = instance;
+        Http.Response refreshed = refresh(refreshToken);
+        assertEquals(200, refreshed.status(), refreshed.body().toString());
+        assertFalse(refreshed.json().containsKey("refreshToken"));
+      }
+      http = a;
+      assertEquals(200, protectedCall(signedIn.getString("bearerToken")));
+
+      http = b;
+      assertEquals(200, post("/json/reply/Authenticate", signedIn.getString("bearerToken"), new JsonObject().put("provider", "logout")).status());
+      http = a;
+      assertRefused(refresh(refreshToken));
+      clock.advance(Duration.ofSeconds(6));
+      assertEquals(401, protectedCall(signedIn.getString("bearerToken")), "instance a learns of the logout within revocationCheckSeconds");
+    }
   }
 
   @Test
