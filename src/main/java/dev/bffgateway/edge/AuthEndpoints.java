@@ -532,9 +532,9 @@ public final class AuthEndpoints {
 
   /**
    * Ends the client's sign-in (the refresh family of its refresh token, else of its access token, or its session;
-   * with {@code everywhere=true} all of the user's) and clears its cookies. When the family could not be revoked, only the access token is dropped: the refresh
-   * and session cookies stay so that the client's retry (after Retry-After) can still end them instead of leaving
-   * them valid for days.
+   * with {@code everywhere=true} all of the user's) and clears its cookies. When the family could not be revoked,
+   * only the access token is dropped: the refresh and session cookies stay so that the client's retry (after
+   * Retry-After) can still end them instead of leaving them valid for days.
    */
   private Future<Void> signOut(RoutingContext ctx) {
     String fromBody = ctx.request().method() == HttpMethod.POST ? bodyRefreshToken(ctx) : null;
@@ -577,8 +577,11 @@ public final class AuthEndpoints {
         return Future.succeededFuture(session.subject());
       }
       VerifiedToken access = verifiedAccessToken(request);
+      if (access == null) {
+        return Future.succeededFuture();
+      }
       String familyId = familyOf(access);
-      return familyId != null ? liveSubject(familyId) : Future.succeededFuture(access == null ? null : access.subject());
+      return familyId != null ? liveSubject(familyId) : revocations.stillValid(access).map(valid -> valid ? access.subject() : null);
     });
   }
 
