@@ -114,7 +114,10 @@ export class BffClient {
 
   login(userName: string, password: string): Promise<AuthenticateResponse>;
   logout(options?: { everywhere?: boolean }): Promise<Record<string, never>>;
-  /** A new access token from the refresh cookie now; rejects with AuthenticationRequiredError when the sign-in is over. */
+  /**
+   * A new access token from the refresh cookie (or the refresh token held in memory, when the gateway hands it
+   * out in bodies) now; rejects with AuthenticationRequiredError when the sign-in is over.
+   */
   refresh(): Promise<string | null>;
 
   /** A drop-in for fetch(), with Bearer, refresh and one retry. */

@@ -5,8 +5,9 @@
 //   await client.login('alice', 'wonderland')
 //   const res = await client.fetch('/api/orders')          // Authorization: Bearer <access token>
 //
-// The refresh token lives only in the gateway's HttpOnly `ss-reftok` cookie. The access token lives only in
-// this object's memory (never localStorage, sessionStorage or a readable cookie). On a 401 the client
+// The refresh token lives only in the gateway's HttpOnly `ss-reftok` cookie (or, when the gateway hands it out in
+// bodies instead, `cookies.refreshTokenCookie: false`, in this object's memory, following each successor). The
+// access token lives only in this object's memory (never localStorage, sessionStorage or a readable cookie). On a 401 the client
 // refreshes once for all concurrent callers (single flight), retries each failed request once, and then
 // calls onAuthenticationRequired or rejects with AuthenticationRequiredError. Tabs share new access tokens
 // and logouts over a BroadcastChannel, and the Web Locks API keeps two tabs from refreshing at once.
@@ -81,6 +82,7 @@ export class BffClient {
 
     // What this tab knows. `state` is 'unknown' until a sign-in, a refresh or a refused refresh decides it.
     this._token = null;
+    this._refreshToken = null; // only when the gateway gives it in bodies, not as a cookie
     this._claims = null;
     this._expiresAt = 0;
     this._user = null;
@@ -151,9 +153,10 @@ export class BffClient {
     if (!res.ok) throw errorFor(res, body, res.status === 403 ? null : LoginError, 'Sign-in failed');
     const user = userFromAuthResponse(body);
     this._setToken(body.bearerToken ?? null, user);
+    this._refreshToken = body.refreshToken ?? null;
     this._state = 'signedIn';
     this._generation++;
-    this._post({ type: 'login', token: this._token, user });
+    this._post({ type: 'login', token: this._token, refreshToken: this._refreshToken, user });
     this._emit({ type: 'login', source: 'local' });
     return body;
   }
@@ -172,7 +175,7 @@ export class BffClient {
         const headers = { Accept: 'application/json' };
         // A valid Bearer token lets "log out everywhere" find the user when the cookie is gone.
         if (everywhere && this.mode === 'token' && this._token && !this._isExpiring()) headers.Authorization = `Bearer ${this._token}`;
-        res = await this._gatewayRequest(path, { method: 'POST', headers });
+        res = await this._gatewayRequest(path, { method: 'POST', ...this._withRefreshToken(headers) });
         body = await readJson(res);
         if (res.status !== 503 || attempt >= this.options.logoutAttempts) break;
         const wait = Math.min(5, Number(res.headers.get('Retry-After')) || 1);
@@ -384,7 +387,7 @@ export class BffClient {
     this._post({ type: 'refreshing' });
     let res;
     try {
-      res = await this._gatewayRequest(this.options.refreshPath, { method: 'POST', headers: { Accept: 'application/json' } });
+      res = await this._gatewayRequest(this.options.refreshPath, { method: 'POST', ...this._withRefreshToken({ Accept: 'application/json' }) });
     } catch (error) {
       this._post({ type: 'refreshed', ok: false });
       return error;
@@ -393,9 +396,11 @@ export class BffClient {
     if (res.ok) {
       const token = body.accessToken ?? null;
       this._setToken(token, token ? null : this._user);
+      // The gateway rotates body refresh tokens only with refreshTokens.rotate "always": then the old one is spent.
+      if (body.refreshToken) this._refreshToken = body.refreshToken;
       this._state = 'signedIn';
       this._generation++;
-      this._post({ type: 'refreshed', ok: true, token, user: this._user });
+      this._post({ type: 'refreshed', ok: true, token, refreshToken: this._refreshToken, user: this._user });
       this._emit({ type: 'token', source: 'local' });
       return true;
     }
@@ -422,8 +427,15 @@ export class BffClient {
     this._user = user ?? (this._claims ? userFromClaims(this._claims) : this._user);
   }
 
+  /** The headers, and the refresh token in a JSON body when this client holds one (there is no refresh cookie). */
+  _withRefreshToken(headers) {
+    if (!this._refreshToken) return { headers };
+    return { headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: this._refreshToken }) };
+  }
+
   _signOutLocally() {
     this._token = null;
+    this._refreshToken = null;
     this._claims = null;
     this._expiresAt = 0;
     this._user = null;
@@ -451,10 +463,10 @@ export class BffClient {
       }
       case 'refreshed':
         if (this._foreignRefresh) { this._foreignRefresh.resolve(); this._foreignRefresh = null; }
-        if (message.ok) this._acceptRemoteToken(message.token, message.user, 'token');
+        if (message.ok) this._acceptRemoteToken(message, 'token');
         break;
       case 'login':
-        this._acceptRemoteToken(message.token, message.user, 'login');
+        this._acceptRemoteToken(message, 'login');
         break;
       case 'logout':
         this._signOutLocally();
@@ -464,8 +476,9 @@ export class BffClient {
     }
   }
 
-  _acceptRemoteToken(token, user, type) {
+  _acceptRemoteToken({ token, refreshToken, user }, type) {
     this._setToken(token ?? null, user ?? null);
+    this._refreshToken = refreshToken ?? null;
     this._state = 'signedIn';
     this._generation++;
     this._emit({ type, source: 'remote' });

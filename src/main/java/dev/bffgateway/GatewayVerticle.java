@@ -16,6 +16,7 @@ import dev.bffgateway.config.AdminConfig;
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.config.RouteConfig;
+import dev.bffgateway.config.RefreshTokensConfig;
 import dev.bffgateway.config.ServerConfig;
 import dev.bffgateway.config.MetricsConfig;
 import dev.bffgateway.edge.AccessLog;
@@ -250,7 +251,8 @@ final class GatewayVerticle extends VerticleBase {
     return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       throttle, config.server().maxBodyBytes(), components.clock(), components.metrics(), oidcClients, components.providerGrants(),
-      config.routes().stream().anyMatch(RouteConfig::relaysProviderToken), clientAddresses);
+      config.routes().stream().anyMatch(RouteConfig::relaysProviderToken), clientAddresses,
+      config.refreshTokens().rotate() == RefreshTokensConfig.Rotate.ALWAYS);
   }
 
   private static HttpServerOptions serverOptions(ServerConfig server) {

@@ -18,7 +18,7 @@ public final class Refresher {
   /**
    * A successful refresh.
    *
-   * @param rotation ROTATED (with the successor refresh token) or GRACE (without)
+   * @param rotation ROTATED (with the successor refresh token), KEPT or GRACE (without)
    */
   public record Refreshed(Rotation rotation, UserAccount account, AccessTokenIssuer.Issued access) {
   }
@@ -57,7 +57,15 @@ public final class Refresher {
 
   /** Completes with null when the token is refused (expired, revoked, reused, unknown, or its user is gone). */
   public Future<Refreshed> refresh(String refreshToken) {
-    return store.rotate(refreshToken)
+    return refresh(refreshToken, true);
+  }
+
+  /**
+   * @param rotate false for a client that keeps its refresh token (a ServiceStack service client): a current
+   *               token stays current (KEPT) instead of being replaced by a successor
+   */
+  public Future<Refreshed> refresh(String refreshToken, boolean rotate) {
+    return (rotate ? store.rotate(refreshToken) : store.keep(refreshToken))
       .onComplete(rotated -> metrics.refresh(rotated.succeeded() ? rotated.result().outcome().name() : "unavailable"))
       .compose(rotation -> {
         if (!rotation.outcome().refreshes()) {

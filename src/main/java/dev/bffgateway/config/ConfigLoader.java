@@ -265,11 +265,12 @@ public final class ConfigLoader {
     long ttl = in.number("ttlSeconds", 14 * day, 60, 365 * day);
     long maxLifetime = in.number("maxLifetimeSeconds", 30 * day, 60, 3 * 365 * day);
     int grace = in.integer("graceSeconds", 10, 0, 300);
+    RefreshTokensConfig.Rotate rotate = in.choice("rotate", RefreshTokensConfig.Rotate.COOKIES, RefreshTokensConfig.Rotate.values());
     if (maxLifetime < ttl) {
       in.error("maxLifetimeSeconds", maxLifetime + " is shorter than ttlSeconds (" + ttl + ")");
     }
     in.rejectUnknownKeys();
-    return new RefreshTokensConfig(ttl, maxLifetime, grace);
+    return new RefreshTokensConfig(ttl, maxLifetime, grace, rotate);
   }
 
   private static StoreConfig store(ObjectReader in, Path dataDir) {

@@ -66,7 +66,7 @@ public final class AuthEndpoints {
                              SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
                              long accessTokenTtlSeconds, SignInThrottle throttle, long maxBodyBytes, Clock clock,
                              Metrics metrics, Map<String, OidcClient> oidcClients, ProviderGrants providerGrants,
-                             boolean relaysProviderTokens, ClientAddresses clientAddresses) {
+                             boolean relaysProviderTokens, ClientAddresses clientAddresses, boolean rotatesBodyRefreshTokens) {
   }
 
   private final Dependencies deps;
@@ -483,19 +483,22 @@ public final class AuthEndpoints {
       return;
     }
     String fromBody = Dto.text(dto, "refreshToken");
-    String token = fromBody != null && !fromBody.isEmpty() ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
+    boolean inBody = fromBody != null && !fromBody.isEmpty();
+    String token = inBody ? fromBody : GatewayCookies.read(ctx.request(), deps.cookies().refreshTokenName());
     if (token == null) {
       refreshRefused(ctx);
       return;
     }
-    refresher.refresh(token).onComplete(refreshed -> {
+    // A body token is kept, as ServiceStack's are, unless configured otherwise: ServiceStack's clients never
+    // take a successor from GetAccessTokenResponse, so rotating theirs would end the sign-in at the next refresh.
+    refresher.refresh(token, !inBody || deps.rotatesBodyRefreshTokens()).onComplete(refreshed -> {
       if (refreshed.succeeded() && refreshed.result() == null) {
         refreshRefused(ctx);
       } else if (refreshed.succeeded()) {
-        respondRefreshed(ctx, refreshed.result(), Dto.meta(dto));
+        respondRefreshed(ctx, refreshed.result(), inBody, Dto.meta(dto));
       } else {
         Throwable failure = refreshed.cause();
-        if (failure instanceof Refresher.FailedAfterRotation spent) {
+        if (failure instanceof Refresher.FailedAfterRotation spent && !inBody) {
           setSuccessorCookie(ctx, spent.rotation());
           failure = spent.getCause();
         }
@@ -510,17 +513,20 @@ public final class AuthEndpoints {
     }
   }
 
-  private void respondRefreshed(RoutingContext ctx, Refresher.Refreshed refreshed, JsonObject meta) {
+  /** @param inBody whether the refresh token came in the body: its successor, if any, goes back there, not to a cookie */
+  private void respondRefreshed(RoutingContext ctx, Refresher.Refreshed refreshed, boolean inBody, JsonObject meta) {
     Rotation rotation = refreshed.rotation();
     AccessTokenIssuer.Issued access = refreshed.access();
-    setSuccessorCookie(ctx, rotation);
+    if (!inBody) {
+      setSuccessorCookie(ctx, rotation);
+    }
     HttpServerResponse response = ctx.response();
     response.addCookie(deps.cookies().accessToken(access.token(), deps.accessTokenTtlSeconds(), ctx.request()));
     JsonObject body = new JsonObject();
     if (deps.accessTokenInBody()) {
       body.put("accessToken", access.token());
     }
-    if (rotation.newToken() != null && !deps.cookies().refreshTokenInCookie()) {
+    if (rotation.newToken() != null && (inBody || !deps.cookies().refreshTokenInCookie())) {
       body.put("refreshToken", rotation.newToken())
         .put("refreshTokenExpiry", Instant.ofEpochMilli(rotation.record().expiresAt()).toString());
     }
@@ -542,10 +548,10 @@ public final class AuthEndpoints {
   }
 
   /**
-   * Ends the browser's sign-in (its refresh family or session, or with {@code everywhere=true} all of the user's)
-   * and clears its cookies. When the family could not be revoked, only the access token is dropped: the refresh
-   * and session cookies stay so that the client's retry (after Retry-After) can still end them instead of leaving
-   * them valid for days.
+   * Ends the client's sign-in (the refresh family of its refresh token, else of its access token, or its session;
+   * with {@code everywhere=true} all of the user's) and clears its cookies. When the family could not be revoked,
+   * only the access token is dropped: the refresh and session cookies stay so that the client's retry (after
+   * Retry-After) can still end them instead of leaving them valid for days.
    */
   private Future<Void> signOut(RoutingContext ctx) {
     String fromBody = ctx.request().method() == HttpMethod.POST ? bodyRefreshToken(ctx) : null;
@@ -554,7 +560,8 @@ public final class AuthEndpoints {
     Future<Sessions.Held> session = sessionId == null ? Future.succeededFuture() : deps.sessions().find(sessionId);
     Future<Void> revoked = session.compose(held -> "true".equals(ctx.request().getParam("everywhere"))
       ? subjectOf(ctx.request(), token, held).compose(subject -> subject == null ? Future.succeededFuture() : deps.store().revokeSubject(subject))
-      : token == null ? Future.succeededFuture() : deps.store().revokeFamilyOf(token))
+      : token != null ? deps.store().revokeFamilyOf(token)
+      : held == null ? revokeFamilyOfAccessToken(ctx.request()) : Future.succeededFuture())
       .compose(done -> sessionId == null ? Future.<Void>succeededFuture() : endSession(sessionId));
     return revoked.onSuccess(done -> {
       forgetLocally(ctx.request());
@@ -563,42 +570,68 @@ public final class AuthEndpoints {
   }
 
   /**
+   * A client that keeps its tokens in memory (a ServiceStack service client) logs out with only its access token:
+   * the family its {@code sid} names ends, as if its refresh token had been sent.
+   */
+  private Future<Void> revokeFamilyOfAccessToken(HttpServerRequest request) {
+    String familyId = familyOf(verifiedAccessToken(request));
+    return familyId == null ? Future.succeededFuture() : deps.store().revokeFamily(familyId);
+  }
+
+  /**
    * Whose sessions "log out everywhere" ends: the refresh token's family's subject, else the server session's,
-   * else the access token's.
+   * else the access token's. Only a live family counts: a token that was logged out cannot end the user's other
+   * sign-ins.
    */
   private Future<String> subjectOf(HttpServerRequest request, String refreshToken, Sessions.Held session) {
     Future<String> fromFamily = refreshToken == null ? Future.succeededFuture()
-      : deps.store().familyOf(refreshToken).map(family -> family == null ? null : family.subject());
-    return fromFamily.map(subject -> {
+      : deps.store().familyOf(refreshToken).compose(family -> family == null ? Future.succeededFuture() : liveSubject(family.familyId()));
+    return fromFamily.compose(subject -> {
       if (subject != null) {
-        return subject;
+        return Future.succeededFuture(subject);
       }
       if (session != null) {
-        return session.subject();
+        return Future.succeededFuture(session.subject());
       }
-      String access = accessTokenOf(request);
-      try {
-        return access == null ? null : verified.verify(access).subject();
-      } catch (TokenRejection rejection) {
-        return null;
+      VerifiedToken access = verifiedAccessToken(request);
+      if (access == null) {
+        return Future.succeededFuture();
       }
+      String familyId = familyOf(access);
+      return familyId != null ? liveSubject(familyId) : revocations.stillValid(access).map(valid -> valid ? access.subject() : null);
     });
+  }
+
+  /** The subject of a family that can still refresh, or null. */
+  private Future<String> liveSubject(String familyId) {
+    return deps.store().useFamily(familyId).map(family -> family == null ? null : family.subject());
+  }
+
+  /** The request's access token when it is valid (signature, issuer, audience, expiry), else null. */
+  private VerifiedToken verifiedAccessToken(HttpServerRequest request) {
+    String access = accessTokenOf(request);
+    try {
+      return access == null ? null : verified.verify(access);
+    } catch (TokenRejection rejection) {
+      return null;
+    }
+  }
+
+  /** The refresh family (device) an access token was minted for: its {@code sid}. */
+  private static String familyOf(VerifiedToken access) {
+    return access != null && access.claims().getValue("sid") instanceof String familyId ? familyId : null;
   }
 
   /** This event loop stops accepting the logged-out access token at once; other loops and instances within the window. */
   private void forgetLocally(HttpServerRequest request) {
-    String access = accessTokenOf(request);
-    if (access == null) {
+    VerifiedToken user = verifiedAccessToken(request);
+    if (user == null) {
       return;
     }
-    try {
-      VerifiedToken user = verified.verify(access);
-      revocations.forget(user.subject());
-      if (user.claims().getValue("sid") instanceof String familyId) {
-        revocations.forgetFamily(familyId);
-      }
-    } catch (TokenRejection alreadyInvalid) {
-      // nothing to forget
+    revocations.forget(user.subject());
+    String familyId = familyOf(user);
+    if (familyId != null) {
+      revocations.forgetFamily(familyId);
     }
   }
 

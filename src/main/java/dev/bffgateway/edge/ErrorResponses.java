@@ -61,6 +61,7 @@ public final class ErrorResponses {
    */
   public static void failed(RoutingContext ctx, long maxBodyBytes) {
     HttpServerResponse response = ctx.response();
+    HeaderSpelling.serviceStack(ctx);
     ctx.request().resume();
     if (ctx.failure() instanceof Refusal refusal) {
       send(response, refusal.status(), refusal.getMessage());

@@ -62,6 +62,7 @@ public final class FrontDoor implements Handler<RoutingContext> {
     exchange.routeId = target.id();
     exchange.meters = target.meters();
     if (target.route() == null) {
+      HeaderSpelling.serviceStack(ctx);
       request.response().putHeader(ErrorResponses.NOSNIFF, "nosniff");
       ctx.next();
       return;

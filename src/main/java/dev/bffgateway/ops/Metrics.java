@@ -100,7 +100,7 @@ public final class Metrics {
     counter(registry, "bff.signins", "Sign-ins, by outcome", "outcome", outcome).increment();
   }
 
-  /** @param outcome the store's rotation outcome (rotated, grace, reused, expired, revoked, unknown) or unavailable */
+  /** @param outcome the store's rotation outcome (rotated, kept, grace, reused, expired, revoked, unknown) or unavailable */
   public void refresh(String outcome) {
     counter(registry, "bff.refreshes", "Refresh-token rotations, by outcome", "outcome", outcome.toLowerCase(Locale.ROOT)).increment();
   }

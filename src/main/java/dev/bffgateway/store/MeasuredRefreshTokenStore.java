@@ -54,6 +54,11 @@ public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
   }
 
   @Override
+  public Future<Rotation> keep(String token) {
+    return timed(rotate, () -> store.keep(token));
+  }
+
+  @Override
   public Future<Void> revokeFamily(String familyId) {
     return timed(revoke, () -> store.revokeFamily(familyId));
   }

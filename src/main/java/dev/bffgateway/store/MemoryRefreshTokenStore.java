@@ -24,7 +24,7 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
   private static final long SESSION_REAPER_MILLIS = 60_000;
   private static final class Token {
     final String familyId;
-    final long expiresAt;
+    long expiresAt;
     long rotatedAt = -1;
 
     Token(String familyId, long expiresAt) {
@@ -84,31 +84,44 @@ final class MemoryRefreshTokenStore implements RefreshTokenStore {
 
   @Override
   public synchronized Future<Rotation> rotate(String token) {
+    return Future.succeededFuture(present(token, true));
+  }
+
+  @Override
+  public synchronized Future<Rotation> keep(String token) {
+    return Future.succeededFuture(present(token, false));
+  }
+
+  private Rotation present(String token, boolean rotate) {
     long now = policy.now();
     Token current = tokens.get(OpaqueTokens.hash(token));
     Family family = current == null ? null : families.get(current.familyId);
     if (family == null) {
-      return Future.succeededFuture(Rotation.failed(Outcome.UNKNOWN));
+      return Rotation.failed(Outcome.UNKNOWN);
     }
     if (family.revoked) {
-      return Future.succeededFuture(Rotation.failed(Outcome.REVOKED));
+      return Rotation.failed(Outcome.REVOKED);
     }
     if (now > current.expiresAt || now > family.expiresAt) {
-      return Future.succeededFuture(Rotation.failed(Outcome.EXPIRED));
+      return Rotation.failed(Outcome.EXPIRED);
     }
     if (current.rotatedAt >= 0) {
       if (policy.withinGrace(current.rotatedAt, now)) {
-        return Future.succeededFuture(Rotation.grace(record(current.familyId, family, current.expiresAt)));
+        return Rotation.grace(record(current.familyId, family, current.expiresAt));
       }
       revoke(family);
-      return Future.succeededFuture(Rotation.failed(Outcome.REUSED));
+      return Rotation.failed(Outcome.REUSED);
+    }
+    family.lastUsedAt = now;
+    long expiresAt = policy.tokenExpiry(now, family.expiresAt);
+    if (!rotate) {
+      current.expiresAt = expiresAt;
+      return Rotation.kept(record(current.familyId, family, expiresAt));
     }
     current.rotatedAt = now;
-    family.lastUsedAt = now;
     String successor = OpaqueTokens.generate();
-    long expiresAt = policy.tokenExpiry(now, family.expiresAt);
     tokens.put(OpaqueTokens.hash(successor), new Token(current.familyId, expiresAt));
-    return Future.succeededFuture(Rotation.rotated(successor, record(current.familyId, family, expiresAt)));
+    return Rotation.rotated(successor, record(current.familyId, family, expiresAt));
   }
 
   private static RefreshRecord record(String familyId, Family family, long expiresAt) {

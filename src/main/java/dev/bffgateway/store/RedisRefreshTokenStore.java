@@ -76,6 +76,28 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     return {'ROTATED', t[1], f[1], f[2], s(exp), f[3]}
     """);
 
+  private static final Script KEEP = new Script(HELPERS + """
+    -- KEYS: token, its family. ARGV: now, grace, ttl, family id. As ROTATE, but a current token stays current.
+    local t = redis.call('HMGET', KEYS[1], 'fam', 'exp', 'rot')
+    if t[1] ~= ARGV[4] then return {'UNKNOWN'} end
+    local f = redis.call('HMGET', KEYS[2], 'sub', 'user', 'exp', 'revoked')
+    if not f[1] then return {'UNKNOWN'} end
+    if f[4] then return {'REVOKED'} end
+    local now = tonumber(ARGV[1])
+    if now > tonumber(t[2]) or now > tonumber(f[3]) then return {'EXPIRED'} end
+    if t[3] then
+      if now - tonumber(t[3]) <= tonumber(ARGV[2]) then return {'GRACE', t[1], f[1], f[2], t[2], f[3]} end
+      redis.call('HSET', KEYS[2], 'revoked', ARGV[1])
+      redis.call('HDEL', KEYS[2], 'idp')
+      return {'REUSED'}
+    end
+    local exp = math.min(now + tonumber(ARGV[3]), tonumber(f[3]))
+    redis.call('HSET', KEYS[1], 'exp', s(exp))
+    redis.call('PEXPIREAT', KEYS[1], s(exp))
+    redis.call('HSET', KEYS[2], 'last', ARGV[1])
+    return {'KEPT', t[1], f[1], f[2], s(exp), f[3]}
+    """);
+
   private static final Script REVOKE_SUBJECT = new Script("""
     -- KEYS: subject set, subject revocation. ARGV: now, prefix, how long to keep the revocation
     redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
@@ -228,15 +250,36 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
     String successor = OpaqueTokens.generate();
     return run(ROTATE, List.of(prefix + "t:" + OpaqueTokens.hash(token), prefix + "t:" + OpaqueTokens.hash(successor)),
       List.of(Long.toString(policy.now()), Long.toString(policy.graceMillis()), Long.toString(policy.ttlMillis()), prefix))
-      .map(reply -> {
-        Outcome outcome = Outcome.valueOf(reply.get(0).toString());
-        if (!outcome.refreshes()) {
-          return Rotation.failed(outcome);
-        }
-        RefreshRecord record = new RefreshRecord(reply.get(1).toString(), reply.get(2).toString(),
-          new JsonObject(reply.get(3).toString()), Long.parseLong(reply.get(4).toString()), Long.parseLong(reply.get(5).toString()));
-        return outcome == Outcome.ROTATED ? Rotation.rotated(successor, record) : Rotation.grace(record);
-      });
+      .map(reply -> rotation(reply, successor));
+  }
+
+  /**
+   * Two steps, so that the script names every key it touches: the token's family is read first; a token's family
+   * never changes, and the script checks the token again.
+   */
+  @Override
+  public Future<Rotation> keep(String token) {
+    String tokenKey = prefix + "t:" + OpaqueTokens.hash(token);
+    return unavailableOnFailure(redis.hget(tokenKey, "fam")).compose(family -> family == null
+      ? Future.succeededFuture(Rotation.failed(Outcome.UNKNOWN))
+      : run(KEEP, List.of(tokenKey, prefix + "f:" + family), List.of(Long.toString(policy.now()),
+        Long.toString(policy.graceMillis()), Long.toString(policy.ttlMillis()), family.toString()))
+        .map(reply -> rotation(reply, null)));
+  }
+
+  /** A ROTATE or KEEP reply: the outcome, then for one that refreshes the family's id, subject, user and expiries. */
+  private static Rotation rotation(Response reply, String successor) {
+    Outcome outcome = Outcome.valueOf(reply.get(0).toString());
+    if (!outcome.refreshes()) {
+      return Rotation.failed(outcome);
+    }
+    RefreshRecord record = new RefreshRecord(reply.get(1).toString(), reply.get(2).toString(),
+      new JsonObject(reply.get(3).toString()), Long.parseLong(reply.get(4).toString()), Long.parseLong(reply.get(5).toString()));
+    return switch (outcome) {
+      case ROTATED -> Rotation.rotated(successor, record);
+      case KEPT -> Rotation.kept(record);
+      default -> Rotation.grace(record);
+    };
   }
 
   @Override

@@ -30,6 +30,13 @@ public interface RefreshTokenStore {
   /** Atomically: of several concurrent rotations of one token, exactly one is ROTATED and the others GRACE. */
   Future<Rotation> rotate(String token);
 
+  /**
+   * Like {@link #rotate} but without a successor, for a client that keeps one refresh token (as ServiceStack's
+   * service clients do): the family's current token stays current, its expiry slid forward (KEPT); a token
+   * already rotated is GRACE or REUSED exactly as in {@link #rotate}.
+   */
+  Future<Rotation> keep(String token);
+
   Future<Void> revokeFamily(String familyId);
 
   /** Logout: revokes the family the token belongs to, whether it is the current token or an older one. */

@@ -4,12 +4,14 @@ package dev.bffgateway.store;
  * The result of presenting a refresh token.
  *
  * @param newToken the successor, only when ROTATED
- * @param record   the family's data, when ROTATED or GRACE
+ * @param record   the family's data, when ROTATED, KEPT or GRACE
  */
 public record Rotation(Outcome outcome, String newToken, RefreshRecord record) {
   public enum Outcome {
     /** The token was current: here is its successor. */
     ROTATED,
+    /** The token was current and stays so, its expiry slid forward: a client that keeps one refresh token. */
+    KEPT,
     /** Rotated moments ago by a concurrent request: a new access token, but no new refresh token. */
     GRACE,
     /** Rotated longer ago: a replay of a stolen token, or of a lost one. The family has been revoked. */
@@ -19,12 +21,16 @@ public record Rotation(Outcome outcome, String newToken, RefreshRecord record) {
     UNKNOWN;
 
     public boolean refreshes() {
-      return this == ROTATED || this == GRACE;
+      return this == ROTATED || this == KEPT || this == GRACE;
     }
   }
 
   static Rotation rotated(String newToken, RefreshRecord record) {
     return new Rotation(Outcome.ROTATED, newToken, record);
+  }
+
+  static Rotation kept(RefreshRecord record) {
+    return new Rotation(Outcome.KEPT, null, record);
   }
 
   static Rotation grace(RefreshRecord record) {

@@ -190,6 +190,15 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
 
   @Override
   public Future<Rotation> rotate(String token) {
+    return present(token, true);
+  }
+
+  @Override
+  public Future<Rotation> keep(String token) {
+    return present(token, false);
+  }
+
+  private Future<Rotation> present(String token, boolean rotate) {
     return write(c -> {
       long now = policy.now();
       String hash = OpaqueTokens.hash(token);
@@ -220,26 +229,43 @@ final class SqliteRefreshTokenStore implements RefreshTokenStore {
             revoke(c, "id = ?", familyId, now);
             return Rotation.failed(Outcome.REUSED);
           }
-          return rotateCurrent(c, hash, familyId, new RefreshRecord(familyId, subject, user, expiresAt, familyExpiresAt), now);
+          RefreshRecord current = new RefreshRecord(familyId, subject, user, expiresAt, familyExpiresAt);
+          return rotate ? rotateCurrent(c, hash, current, now) : keepCurrent(c, hash, current, now);
         }
       }
     });
   }
 
-  private Rotation rotateCurrent(Connection c, String hash, String familyId, RefreshRecord current, long now) throws SQLException {
-    try (PreparedStatement mark = c.prepareStatement("UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?");
-         PreparedStatement touch = c.prepareStatement("UPDATE families SET last_used_at = ? WHERE id = ?")) {
+  private Rotation rotateCurrent(Connection c, String hash, RefreshRecord current, long now) throws SQLException {
+    try (PreparedStatement mark = c.prepareStatement("UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?")) {
       mark.setLong(1, now);
       mark.setString(2, hash);
       mark.executeUpdate();
+    }
+    touch(c, current.familyId(), now);
+    String successor = OpaqueTokens.generate();
+    long expiresAt = policy.tokenExpiry(now, current.familyExpiresAt());
+    insertToken(c, OpaqueTokens.hash(successor), current.familyId(), expiresAt);
+    return Rotation.rotated(successor, new RefreshRecord(current.familyId(), current.subject(), current.user(), expiresAt, current.familyExpiresAt()));
+  }
+
+  private Rotation keepCurrent(Connection c, String hash, RefreshRecord current, long now) throws SQLException {
+    long expiresAt = policy.tokenExpiry(now, current.familyExpiresAt());
+    try (PreparedStatement slide = c.prepareStatement("UPDATE refresh_tokens SET expires_at = ? WHERE hash = ?")) {
+      slide.setLong(1, expiresAt);
+      slide.setString(2, hash);
+      slide.executeUpdate();
+    }
+    touch(c, current.familyId(), now);
+    return Rotation.kept(new RefreshRecord(current.familyId(), current.subject(), current.user(), expiresAt, current.familyExpiresAt()));
+  }
+
+  private static void touch(Connection c, String familyId, long now) throws SQLException {
+    try (PreparedStatement touch = c.prepareStatement("UPDATE families SET last_used_at = ? WHERE id = ?")) {
       touch.setLong(1, now);
       touch.setString(2, familyId);
       touch.executeUpdate();
     }
-    String successor = OpaqueTokens.generate();
-    long expiresAt = policy.tokenExpiry(now, current.familyExpiresAt());
-    insertToken(c, OpaqueTokens.hash(successor), familyId, expiresAt);
-    return Rotation.rotated(successor, new RefreshRecord(familyId, current.subject(), current.user(), expiresAt, current.familyExpiresAt()));
   }
 
   private static void revoke(Connection c, String where, String value, long now) throws SQLException {

@@ -194,7 +194,7 @@ class ConfigLoaderTest {
     assertEquals(CredentialsConfig.Type.USERS, NO_ENV.parse("{ \"credentials\": { \"usersFile\": \"users.json\" } }").credentials().type());
     assertEquals(CredentialsConfig.Type.HTTP, NO_ENV.parse("{ \"credentials\": { \"http\": { \"url\": \"http://h/login\" } } }")
       .credentials().type());
-    assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10), config.refreshTokens());
+    assertEquals(new RefreshTokensConfig(14 * 86_400, 30 * 86_400, 10, RefreshTokensConfig.Rotate.COOKIES), config.refreshTokens());
     assertEquals(StoreConfig.Type.SQLITE, config.store().type());
     assertEquals(Path.of("conf/data/bff-gateway.db").toAbsolutePath(), config.store().sqlitePath());
     assertTrue(config.tokens().accessTokenInBody());
@@ -290,6 +290,14 @@ class ConfigLoaderTest {
       exposed.errors());
     assertEquals(900, NO_ENV.parse("{ \"refreshTokens\": { \"ttlSeconds\": 600, \"maxLifetimeSeconds\": 900 } }").sessions().idleTimeoutSeconds(),
       "the idle timeout's default fits a short lifetime");
+  }
+
+  @Test
+  void refreshTokenRotationIsCookiesOrAlways() throws ConfigException {
+    assertEquals(RefreshTokensConfig.Rotate.ALWAYS, NO_ENV.parse("{ \"refreshTokens\": { \"rotate\": \"always\" } }").refreshTokens().rotate());
+    assertEquals(RefreshTokensConfig.Rotate.COOKIES, NO_ENV.parse("{ \"refreshTokens\": { \"rotate\": \"cookies\" } }").refreshTokens().rotate());
+    ConfigException e = assertThrows(ConfigException.class, () -> NO_ENV.parse("{ \"refreshTokens\": { \"rotate\": \"never\" } }"));
+    assertEquals(List.of("refreshTokens.rotate: \"never\" is not one of cookies, always"), e.errors());
   }
 
   @Test

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 abstract class RefreshTokenStoreContract {
   /** Tokens live 100 s, families at most 250 s; a replay within 10 s is a concurrent refresh. */
-  static final RefreshTokensConfig LIFETIMES = new RefreshTokensConfig(100, 250, 10);
+  static final RefreshTokensConfig LIFETIMES = new RefreshTokensConfig(100, 250, 10, RefreshTokensConfig.Rotate.COOKIES);
   static final JsonObject ALICE = new JsonObject().put("userName", "alice").put("roles", List.of("Admin"));
 
   protected final MutableClock clock = MutableClock.atNow();
@@ -163,6 +163,68 @@ abstract class RefreshTokenStoreContract {
     assertEquals(Outcome.REUSED, store.rotate(issued.token()).await().outcome());
     assertEquals(Outcome.REVOKED, store.rotate(rotated.newToken()).await().outcome(), "reuse revokes the whole family");
     assertEquals(List.of(), store.families("42").await());
+  }
+
+  @Test
+  void aKeptTokenStaysCurrentAndSlidesUntilItsFamilyEnds() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, "service").await();
+    long familyEnd = clock.millis() + 250_000;
+    for (int i = 0; i < 3; i++) {
+      clock.advance(Duration.ofSeconds(80));
+      Rotation kept = store.keep(issued.token()).await();
+      assertEquals(Outcome.KEPT, kept.outcome(), "use " + i + ", long past the grace window and the first ttl");
+      assertNull(kept.newToken());
+      assertEquals(issued.familyId(), kept.record().familyId());
+      assertEquals("42", kept.record().subject());
+      assertEquals(ALICE, kept.record().user());
+      assertEquals(Math.min(clock.millis() + 100_000, familyEnd), kept.record().expiresAt(), "its lifetime slides");
+      assertEquals(familyEnd, kept.record().familyExpiresAt());
+      assertEquals(clock.millis(), store.families("42").await().get(0).lastUsedAt());
+    }
+    clock.advance(Duration.ofSeconds(11));
+    assertEquals(Outcome.EXPIRED, store.keep(issued.token()).await().outcome(), "the family is over at 250 s");
+  }
+
+  @Test
+  void aKeptTokenExpiresAfterItsTtlWithoutUse() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    clock.advance(Duration.ofSeconds(50));
+    assertEquals(Outcome.KEPT, store.keep(issued.token()).await().outcome());
+    clock.advance(Duration.ofMillis(100_001));
+    assertEquals(Outcome.EXPIRED, store.keep(issued.token()).await().outcome(), "100 s after its last use");
+  }
+
+  @Test
+  void aKeptTokenEndsWithItsFamily() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    assertEquals(Outcome.KEPT, store.keep(issued.token()).await().outcome());
+    store.revokeFamilyOf(issued.token()).await();
+    assertEquals(Outcome.REVOKED, store.keep(issued.token()).await().outcome());
+    assertEquals(Outcome.UNKNOWN, store.keep("not-a-token").await().outcome());
+  }
+
+  @Test
+  void keepingARotatedTokenIsGraceThenReuse() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    Rotation rotated = store.rotate(issued.token()).await();
+
+    clock.advance(Duration.ofSeconds(10));
+    Rotation grace = store.keep(issued.token()).await();
+    assertEquals(Outcome.GRACE, grace.outcome());
+    assertEquals(issued.familyId(), grace.record().familyId());
+
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(Outcome.REUSED, store.keep(issued.token()).await().outcome());
+    assertEquals(Outcome.REVOKED, store.keep(rotated.newToken()).await().outcome(), "reuse revokes the whole family");
+  }
+
+  @Test
+  void aKeptTokenCanStillBeRotated() {
+    IssuedRefreshToken issued = store.issue("42", null, ALICE, null).await();
+    assertEquals(Outcome.KEPT, store.keep(issued.token()).await().outcome());
+    Rotation rotated = store.rotate(issued.token()).await();
+    assertEquals(Outcome.ROTATED, rotated.outcome());
+    assertEquals(Outcome.KEPT, store.keep(rotated.newToken()).await().outcome());
   }
 
   @Test

@@ -15,7 +15,7 @@ public final class SecondProcess {
     Vertx vertx = Vertx.vertx();
     try {
       RefreshTokenStore store = SqliteRefreshTokenStore.open(vertx, Path.of(args[0]),
-        new RefreshPolicy(new RefreshTokensConfig(100, 250, 10), Clock.systemUTC())).await();
+        new RefreshPolicy(new RefreshTokensConfig(100, 250, 10, RefreshTokensConfig.Rotate.COOKIES), Clock.systemUTC())).await();
       System.out.println("outcome=" + store.rotate(args[1]).await().outcome());
       store.close().await();
     } finally {
