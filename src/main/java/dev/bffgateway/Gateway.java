@@ -12,8 +12,7 @@ import dev.bffgateway.credentials.PasswordChecks;
 import dev.bffgateway.credentials.UsersFileVerifier;
 import dev.bffgateway.ops.Metrics;
 import dev.bffgateway.session.Sessions;
-import dev.bffgateway.store.MeasuredRefreshTokenStore;
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.Store;
 import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.PrivateFiles;
 import dev.bffgateway.token.TokenKeys;
@@ -86,16 +85,16 @@ public final class Gateway {
       })
       .compose(files -> Stores.open(vertx, config.store(), config.refreshTokens(), clock)
         .map(opened -> {
-          RefreshTokenStore store = new MeasuredRefreshTokenStore(opened, metrics);
-          return new Components(files.tokens(), store, new Sessions(store.sessionStore(vertx), config.sessions()), files.credentials(),
-            clock, metrics, files.oidcClientKeys(), new ProviderGrants(store, clock));
+          Store store = opened.measured(metrics);
+          return new Components(files.tokens(), store, new Sessions(store.sessions().sessionStore(vertx), config.sessions()),
+            files.credentials(), clock, metrics, files.oidcClientKeys(), new ProviderGrants(store.providerGrants(), clock));
         }))
       .compose(components -> vertx.deployVerticle(() -> {
             GatewayVerticle verticle = new GatewayVerticle(config, components, port::set, openConnections);
             verticles.add(verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.server().instances()))
-        .recover(failure -> components.store().close().transform(closed -> Future.failedFuture(failure)))
+        .recover(failure -> components.store().lifecycle().close().transform(closed -> Future.failedFuture(failure)))
         .map(id -> new Gateway(vertx, config, components, List.copyOf(verticles), id, port.get(),
           purgePeriodically(vertx, components, config), passwordChecks)))
       .onFailure(failure -> passwordChecks.close());
@@ -165,7 +164,7 @@ public final class Gateway {
   }
 
   private static long purgePeriodically(Vertx vertx, Components components, GatewayConfig config) {
-    return vertx.setPeriodic(config.store().purgeIntervalSeconds() * 1000L, id -> components.store().purgeExpired()
+    return vertx.setPeriodic(config.store().purgeIntervalSeconds() * 1000L, id -> components.store().lifecycle().purgeExpired()
       .onSuccess(purged -> LOG.debug("purged {} expired refresh tokens and families", purged))
       .onFailure(failure -> LOG.warn("purging expired refresh tokens failed: {}", failure.getMessage())));
   }
@@ -188,7 +187,7 @@ public final class Gateway {
   /** Stops accepting, lets in-flight requests finish (up to server.shutdownGraceSeconds), then closes the store. */
   public Future<Void> stop() {
     vertx.cancelTimer(purgeTimer);
-    return vertx.undeploy(deploymentId).eventually(() -> components.store().close()).eventually(passwordChecks::close);
+    return vertx.undeploy(deploymentId).eventually(() -> components.store().lifecycle().close()).eventually(passwordChecks::close);
   }
 
   /** The password checks of this gateway, for tests that watch how many run at once. */

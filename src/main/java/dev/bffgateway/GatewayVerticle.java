@@ -23,6 +23,7 @@ import dev.bffgateway.edge.AccessLog;
 import dev.bffgateway.edge.ClientAddresses;
 import dev.bffgateway.edge.Health;
 import dev.bffgateway.ops.Metrics;
+import dev.bffgateway.store.Store;
 import dev.bffgateway.edge.MetricsEndpoint;
 import dev.bffgateway.edge.Target;
 import dev.bffgateway.edge.ProxyRoute;
@@ -196,9 +197,11 @@ final class GatewayVerticle extends VerticleBase {
     GatewayCookies cookies = new GatewayCookies(config.cookies());
     CsrfGuard csrf = new CsrfGuard(config.csrf());
     Cors cors = new Cors(config.cors());
-    Refresher refresher = new Refresher(components.store(), components.credentials(), components.tokens().issuer(), components.metrics());
-    Revocations revocations = new Revocations(components.store(), config.tokens().revocationCheckSeconds(), components.clock());
-    SessionUsers sessionUsers = new SessionUsers(components.sessions(), components.store(), refresher, verified,
+    Store store = components.store();
+    Refresher refresher = new Refresher(store.families(), components.credentials(), components.tokens().issuer(), components.metrics());
+    Revocations revocations = new Revocations(store.families(), store.subjectRevocations(), config.tokens().revocationCheckSeconds(),
+      components.clock());
+    SessionUsers sessionUsers = new SessionUsers(components.sessions(), store.families(), refresher, verified,
       config.tokens().revocationCheckSeconds(), config.tokens().accessTokenTtlSeconds(), components.clock());
     RequestAuthenticator authenticator = new RequestAuthenticator(verified, revocations, refresher, sessionUsers, cookies,
       config.tokens().accessTokenTtlSeconds(), components.clock());
@@ -230,11 +233,12 @@ final class GatewayVerticle extends VerticleBase {
     ClientAddresses clientAddresses = new ClientAddresses(config.server().trustedProxies());
     router.route().handler(new FrontDoor(targets.build(), cors, new AccessLog(config.server().accessLog()), clientAddresses,
       config.server().hstsMaxAgeSeconds()));
-    Health.mount(router, vertx, config, components.store());
+    Health.mount(router, vertx, config, store.lifecycle());
     JwksEndpoint.mount(router, components.tokens());
     MetricsEndpoint.mount(router, config.metrics(), components.metrics());
-    SignInThrottle throttle = new SignInThrottle(components.store(), config.credentials());
-    new AccountEndpoints(authenticator, components.store(), cookies, csrf, revocations, throttle, config.admin()).mount(router);
+    SignInThrottle throttle = new SignInThrottle(store.signInAttempts(), config.credentials());
+    new AccountEndpoints(authenticator, store.families(), store.subjectRevocations(), cookies, csrf, revocations, throttle, config.admin())
+      .mount(router);
     new AuthEndpoints(authDependencies(config, components, cookies, csrf, oidcClients, throttle, clientAddresses), verified, refresher, sessionUsers, revocations)
       .mount(router, vertx);
     StaticFiles.mount(router, config.web());
@@ -248,7 +252,8 @@ final class GatewayVerticle extends VerticleBase {
   private static AuthEndpoints.Dependencies authDependencies(GatewayConfig config, Components components, GatewayCookies cookies,
                                                              CsrfGuard csrf, Map<String, OidcClient> oidcClients,
                                                              SignInThrottle throttle, ClientAddresses clientAddresses) {
-    return new AuthEndpoints.Dependencies(components.credentials(), components.store(), components.tokens().issuer(),
+    return new AuthEndpoints.Dependencies(components.credentials(), components.store().families(),
+      components.store().subjectRevocations(), components.tokens().issuer(),
       components.sessions(), config.sessions(), cookies, csrf, config.tokens().accessTokenInBody(), config.tokens().accessTokenTtlSeconds(),
       throttle, config.server().maxBodyBytes(), components.clock(), components.metrics(), oidcClients, components.providerGrants(),
       config.routes().stream().anyMatch(RouteConfig::relaysProviderToken), clientAddresses,

@@ -1,6 +1,6 @@
 package dev.bffgateway.auth;
 
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.ProviderGrantStore;
 import dev.bffgateway.store.StoreUnavailableException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -42,14 +42,14 @@ public final class ProviderGrants {
     }
   }
 
-  private final RefreshTokenStore store;
+  private final ProviderGrantStore store;
   private final Clock clock;
   private final Map<String, ProviderGrant> cached = new ConcurrentHashMap<>();
   private final Map<String, Future<ProviderGrant>> refreshing = new ConcurrentHashMap<>();
   /** The jti of each back-channel logout_token taken, until it would be too old anyway: epoch ms to forget it. */
   private final Map<String, Long> logoutTokensSeen = new ConcurrentHashMap<>();
 
-  public ProviderGrants(RefreshTokenStore store, Clock clock) {
+  public ProviderGrants(ProviderGrantStore store, Clock clock) {
     this.store = store;
     this.clock = clock;
   }

@@ -3,8 +3,8 @@ package dev.bffgateway.auth;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.UserAccount;
 import dev.bffgateway.ops.Metrics;
+import dev.bffgateway.store.FamilyStore;
 import dev.bffgateway.store.RefreshRecord;
-import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Rotation;
 import dev.bffgateway.token.AccessTokenIssuer;
 import io.vertx.core.Future;
@@ -43,12 +43,12 @@ public final class Refresher {
   /** In a family's user snapshot: the OpenID Connect provider the user signed in with. */
   public static final String PROVIDER = "provider";
 
-  private final RefreshTokenStore store;
+  private final FamilyStore store;
   private final CredentialVerifier credentials;
   private final AccessTokenIssuer issuer;
   private final Metrics metrics;
 
-  public Refresher(RefreshTokenStore store, CredentialVerifier credentials, AccessTokenIssuer issuer, Metrics metrics) {
+  public Refresher(FamilyStore store, CredentialVerifier credentials, AccessTokenIssuer issuer, Metrics metrics) {
     this.store = store;
     this.credentials = credentials;
     this.issuer = issuer;

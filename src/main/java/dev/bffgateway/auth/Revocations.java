@@ -1,6 +1,7 @@
 package dev.bffgateway.auth;
 
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.FamilyStore;
+import dev.bffgateway.store.SubjectRevocationStore;
 import dev.bffgateway.token.VerifiedToken;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -28,7 +29,8 @@ public final class Revocations {
   private record Known<T>(T answer, long checkedAt) {
   }
 
-  private final RefreshTokenStore store;
+  private final FamilyStore store;
+  private final SubjectRevocationStore subjectRevocations;
   private final long maxAgeMillis;
   private final Clock clock;
   /** Per subject: before when its tokens are invalid (epoch ms). */
@@ -36,8 +38,9 @@ public final class Revocations {
   /** Per refresh family (device): whether it is still signed in. */
   private final Map<String, Known<Boolean>> families = new HashMap<>();
 
-  public Revocations(RefreshTokenStore store, int maxAgeSeconds, Clock clock) {
+  public Revocations(FamilyStore store, SubjectRevocationStore subjectRevocations, int maxAgeSeconds, Clock clock) {
     this.store = store;
+    this.subjectRevocations = subjectRevocations;
     this.maxAgeMillis = maxAgeSeconds * 1000L;
     this.clock = clock;
   }
@@ -52,7 +55,7 @@ public final class Revocations {
       // The hot path: both answers known and recent; no store call, no chain of futures.
       return issuedAfter(token, subject.answer()) && (family == null || alive(family.answer())) ? VALID : INVALID;
     }
-    Future<Boolean> subjectValid = checked(subjects, token.subject(), () -> store.revokedBefore(token.subject()), "revocation")
+    Future<Boolean> subjectValid = checked(subjects, token.subject(), () -> subjectRevocations.revokedBefore(token.subject()), "revocation")
       .map(revokedBefore -> issuedAfter(token, revokedBefore));
     if (familyId == null) {
       return subjectValid;

@@ -1,8 +1,8 @@
 package dev.bffgateway.auth;
 
 import dev.bffgateway.session.Sessions;
+import dev.bffgateway.store.FamilyStore;
 import dev.bffgateway.store.RefreshRecord;
-import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.token.VerifiedToken;
 import dev.bffgateway.token.VerifiedTokenCache;
 import io.vertx.core.Future;
@@ -31,7 +31,7 @@ public final class SessionUsers {
   }
 
   private final Sessions sessions;
-  private final RefreshTokenStore store;
+  private final FamilyStore store;
   private final Refresher refresher;
   private final VerifiedTokenCache verified;
   private final long recheckMillis;
@@ -45,7 +45,7 @@ public final class SessionUsers {
     }
   };
 
-  public SessionUsers(Sessions sessions, RefreshTokenStore store, Refresher refresher, VerifiedTokenCache verified,
+  public SessionUsers(Sessions sessions, FamilyStore store, Refresher refresher, VerifiedTokenCache verified,
                       int revocationCheckSeconds, long accessTokenTtlSeconds, Clock clock) {
     this.sessions = sessions;
     this.store = store;

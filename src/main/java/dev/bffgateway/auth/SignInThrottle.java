@@ -1,7 +1,7 @@
 package dev.bffgateway.auth;
 
 import dev.bffgateway.config.CredentialsConfig;
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.SignInAttemptStore;
 import io.vertx.core.Future;
 
 import java.time.Duration;
@@ -18,12 +18,12 @@ public final class SignInThrottle {
   /** The address's one counter. Not a possible address, so never confused with one of a user's counters. */
   private static final String ANY_NAME = "any name";
 
-  private final RefreshTokenStore store;
+  private final SignInAttemptStore store;
   private final int maxFailures;
   private final int maxFailuresPerAddress;
   private final Duration window;
 
-  public SignInThrottle(RefreshTokenStore store, CredentialsConfig config) {
+  public SignInThrottle(SignInAttemptStore store, CredentialsConfig config) {
     this.store = store;
     this.maxFailures = config.maxFailures();
     this.maxFailuresPerAddress = config.maxFailuresPerAddress();

@@ -9,7 +9,7 @@ import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ServerConfig;
 import dev.bffgateway.credentials.PasswordHash;
 import dev.bffgateway.demo.DemoBackend;
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.Store;
 import dev.bffgateway.store.Stores;
 import dev.bffgateway.token.JwsAlgorithm;
 import dev.bffgateway.token.TokenKeys;
@@ -358,12 +358,12 @@ public final class Cli {
     Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
     try {
       dev.bffgateway.token.PrivateFiles.dataDir(config.dataDir());
-      RefreshTokenStore store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
+      Store store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
       try {
-        out.println(StoreBench.run(vertx, store, live, seconds, concurrency).line(config.store().type().name().toLowerCase(java.util.Locale.ROOT)));
+        out.println(StoreBench.run(vertx, store.families(), live, seconds, concurrency).line(config.store().type().name().toLowerCase(java.util.Locale.ROOT)));
         return OK;
       } finally {
-        store.close().await();
+        store.lifecycle().close().await();
       }
     } catch (Exception e) {
       err.println("bench-store failed: " + e.getMessage());
@@ -413,13 +413,13 @@ public final class Cli {
     Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
     try {
       dev.bffgateway.token.PrivateFiles.dataDir(config.dataDir());
-      RefreshTokenStore store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
+      Store store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
       try {
-        new SignInThrottle(store, config.credentials()).unlock(user).await();
+        new SignInThrottle(store.signInAttempts(), config.credentials()).unlock(user).await();
         out.println("unlocked " + user + ": its failed sign-ins are forgotten at every address");
         return OK;
       } finally {
-        store.close().await();
+        store.lifecycle().close().await();
       }
     } catch (Exception e) {
       err.println("unlock failed: " + e.getMessage());

@@ -1,6 +1,6 @@
 package dev.bffgateway.cli;
 
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.FamilyStore;
 import dev.bffgateway.store.Rotation;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -31,7 +31,7 @@ final class StoreBench {
   private StoreBench() {
   }
 
-  static Result run(Vertx vertx, RefreshTokenStore store, int live, int seconds, int concurrency) {
+  static Result run(Vertx vertx, FamilyStore store, int live, int seconds, int concurrency) {
     JsonObject user = new JsonObject().put("userName", "bench").put("roles", java.util.List.of("User"));
     String[] slots = new String[Math.min(live, ROTATION_SLOTS)];
     inParallel(vertx, live, concurrency, Long.MAX_VALUE, i -> store.issue("bench-" + (i % 10_000), null, user, "bench")

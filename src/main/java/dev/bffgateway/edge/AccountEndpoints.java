@@ -8,7 +8,8 @@ import dev.bffgateway.auth.SignInThrottle;
 import dev.bffgateway.config.AdminConfig;
 import dev.bffgateway.config.ReservedPaths;
 import dev.bffgateway.store.FamilyInfo;
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.FamilyStore;
+import dev.bffgateway.store.SubjectRevocationStore;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -28,17 +29,19 @@ import java.util.function.BiConsumer;
  */
 public final class AccountEndpoints {
   private final RequestAuthenticator authenticator;
-  private final RefreshTokenStore store;
+  private final FamilyStore store;
+  private final SubjectRevocationStore subjectRevocations;
   private final GatewayCookies cookies;
   private final CsrfGuard csrf;
   private final Revocations revocations;
   private final SignInThrottle throttle;
   private final AdminConfig admin;
 
-  public AccountEndpoints(RequestAuthenticator authenticator, RefreshTokenStore store, GatewayCookies cookies, CsrfGuard csrf,
-                          Revocations revocations, SignInThrottle throttle, AdminConfig admin) {
+  public AccountEndpoints(RequestAuthenticator authenticator, FamilyStore store, SubjectRevocationStore subjectRevocations,
+                          GatewayCookies cookies, CsrfGuard csrf, Revocations revocations, SignInThrottle throttle, AdminConfig admin) {
     this.authenticator = authenticator;
     this.store = store;
+    this.subjectRevocations = subjectRevocations;
     this.cookies = cookies;
     this.csrf = csrf;
     this.revocations = revocations;
@@ -121,7 +124,7 @@ public final class AccountEndpoints {
 
   private void revokeAny(RoutingContext ctx, Authenticated caller) {
     String subject = ctx.pathParam("sub");
-    store.revokeSubject(subject)
+    subjectRevocations.revokeSubject(subject)
       .onSuccess(done -> {
         revocations.forget(subject);
         json(ctx, new JsonObject());

@@ -18,9 +18,10 @@ import dev.bffgateway.session.Sessions;
 import dev.bffgateway.credentials.CredentialVerifier;
 import dev.bffgateway.credentials.NoPasswordSignIn;
 import dev.bffgateway.credentials.UserAccount;
+import dev.bffgateway.store.FamilyStore;
 import dev.bffgateway.store.IssuedRefreshToken;
-import dev.bffgateway.store.RefreshTokenStore;
 import dev.bffgateway.store.Rotation;
+import dev.bffgateway.store.SubjectRevocationStore;
 import dev.bffgateway.token.AccessTokenIssuer;
 import dev.bffgateway.token.TokenRejection;
 import dev.bffgateway.token.VerifiedToken;
@@ -62,7 +63,8 @@ public final class AuthEndpoints {
   private static final String CSRF_CHECKED = "bff.csrfChecked";
 
   /** Everything these endpoints need, built once. */
-  public record Dependencies(CredentialVerifier credentials, RefreshTokenStore store, AccessTokenIssuer issuer, Sessions sessions,
+  public record Dependencies(CredentialVerifier credentials, FamilyStore store, SubjectRevocationStore subjectRevocations,
+                             AccessTokenIssuer issuer, Sessions sessions,
                              SessionsConfig sessionsConfig, GatewayCookies cookies, CsrfGuard csrf, boolean accessTokenInBody,
                              long accessTokenTtlSeconds, SignInThrottle throttle, long maxBodyBytes, Clock clock,
                              Metrics metrics, Map<String, OidcClient> oidcClients, ProviderGrants providerGrants,
@@ -313,7 +315,7 @@ public final class AuthEndpoints {
 
     @Override
     public Future<Void> endSubject(String subject) {
-      return deps.store().revokeSubject(subject).onSuccess(revoked -> revocations.forget(subject));
+      return deps.subjectRevocations().revokeSubject(subject).onSuccess(revoked -> revocations.forget(subject));
     }
   }
 
@@ -559,7 +561,7 @@ public final class AuthEndpoints {
     String sessionId = GatewayCookies.read(ctx.request(), deps.cookies().sessionName());
     Future<Sessions.Held> session = sessionId == null ? Future.succeededFuture() : deps.sessions().find(sessionId);
     Future<Void> revoked = session.compose(held -> "true".equals(ctx.request().getParam("everywhere"))
-      ? subjectOf(ctx.request(), token, held).compose(subject -> subject == null ? Future.succeededFuture() : deps.store().revokeSubject(subject))
+      ? subjectOf(ctx.request(), token, held).compose(subject -> subject == null ? Future.succeededFuture() : deps.subjectRevocations().revokeSubject(subject))
       : token != null ? deps.store().revokeFamilyOf(token)
       : held == null ? revokeFamilyOfAccessToken(ctx.request()) : Future.succeededFuture())
       .compose(done -> sessionId == null ? Future.<Void>succeededFuture() : endSession(sessionId));

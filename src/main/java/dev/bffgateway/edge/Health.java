@@ -2,7 +2,7 @@ package dev.bffgateway.edge;
 
 import dev.bffgateway.config.GatewayConfig;
 import dev.bffgateway.config.ReservedPaths;
-import dev.bffgateway.store.RefreshTokenStore;
+import dev.bffgateway.store.StoreLifecycle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -25,7 +25,7 @@ public final class Health {
     return config.store().type().name().toLowerCase(java.util.Locale.ROOT);
   }
 
-  public static void mount(Router router, Vertx vertx, GatewayConfig config, RefreshTokenStore store) {
+  public static void mount(Router router, Vertx vertx, GatewayConfig config, StoreLifecycle store) {
     HealthChecks readiness = HealthChecks.create(vertx)
       .register("routes", promise -> promise.complete(Status.OK(new JsonObject().put("count", config.routes().size()))))
       .register("store", STORE_CHECK_TIMEOUT_MS, promise -> store.ping()

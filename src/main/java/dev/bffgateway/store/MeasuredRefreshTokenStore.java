@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** Any store, with the latency of each operation (successful or not) recorded under its name. */
-public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
-  private final RefreshTokenStore store;
+/** Any store's concerns, with the latency of each operation (successful or not) recorded under its name. */
+final class MeasuredRefreshTokenStore implements RefreshTokenStore {
+  private final Store store;
   private final Timer issue;
   private final Timer rotate;
   private final Timer revoke;
@@ -25,7 +25,7 @@ public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
   private final Timer failures;
   private final Timer ping;
 
-  public MeasuredRefreshTokenStore(RefreshTokenStore store, Metrics metrics) {
+  MeasuredRefreshTokenStore(Store store, Metrics metrics) {
     this.store = store;
     this.issue = metrics.storeOperation("issue");
     this.rotate = metrics.storeOperation("rotate");
@@ -45,101 +45,101 @@ public final class MeasuredRefreshTokenStore implements RefreshTokenStore {
 
   @Override
   public Future<IssuedRefreshToken> issue(String subject, String familyId, JsonObject user, String client) {
-    return timed(issue, () -> store.issue(subject, familyId, user, client));
+    return timed(issue, () -> store.families().issue(subject, familyId, user, client));
   }
 
   @Override
   public Future<Rotation> rotate(String token) {
-    return timed(rotate, () -> store.rotate(token));
+    return timed(rotate, () -> store.families().rotate(token));
   }
 
   @Override
   public Future<Rotation> keep(String token) {
-    return timed(rotate, () -> store.keep(token));
+    return timed(rotate, () -> store.families().keep(token));
   }
 
   @Override
   public Future<Void> revokeFamily(String familyId) {
-    return timed(revoke, () -> store.revokeFamily(familyId));
+    return timed(revoke, () -> store.families().revokeFamily(familyId));
   }
 
   @Override
   public Future<Void> revokeFamilyOf(String token) {
-    return timed(revoke, () -> store.revokeFamilyOf(token));
+    return timed(revoke, () -> store.families().revokeFamilyOf(token));
   }
 
   @Override
   public Future<Void> revokeSubject(String subject) {
-    return timed(revoke, () -> store.revokeSubject(subject));
+    return timed(revoke, () -> store.subjectRevocations().revokeSubject(subject));
   }
 
   @Override
   public Future<Long> revokedBefore(String subject) {
-    return timed(read, () -> store.revokedBefore(subject));
+    return timed(read, () -> store.subjectRevocations().revokedBefore(subject));
   }
 
   @Override
   public Future<FamilyRef> familyOf(String token) {
-    return timed(read, () -> store.familyOf(token));
+    return timed(read, () -> store.families().familyOf(token));
   }
 
   @Override
   public Future<RefreshRecord> useFamily(String familyId) {
-    return timed(useFamily, () -> store.useFamily(familyId));
+    return timed(useFamily, () -> store.families().useFamily(familyId));
   }
 
   @Override
   public Future<Boolean> putProviderGrant(String familyId, String providerSession, JsonObject grant) {
-    return timed(providerGrant, () -> store.putProviderGrant(familyId, providerSession, grant));
+    return timed(providerGrant, () -> store.providerGrants().putProviderGrant(familyId, providerSession, grant));
   }
 
   @Override
   public Future<JsonObject> providerGrant(String familyId) {
-    return timed(providerGrant, () -> store.providerGrant(familyId));
+    return timed(providerGrant, () -> store.providerGrants().providerGrant(familyId));
   }
 
   @Override
   public Future<List<String>> familiesOfProviderSession(String providerSession) {
-    return timed(read, () -> store.familiesOfProviderSession(providerSession));
+    return timed(read, () -> store.providerGrants().familiesOfProviderSession(providerSession));
   }
 
   @Override
   public Future<List<FamilyInfo>> families(String subject) {
-    return timed(read, () -> store.families(subject));
+    return timed(read, () -> store.families().families(subject));
   }
 
   @Override
   public Future<Integer> purgeExpired() {
-    return timed(purge, store::purgeExpired);
+    return timed(purge, store.lifecycle()::purgeExpired);
   }
 
   @Override
   public Future<Integer> takeAttempt(String owner, String counter, Duration window) {
-    return timed(failures, () -> store.takeAttempt(owner, counter, window));
+    return timed(failures, () -> store.signInAttempts().takeAttempt(owner, counter, window));
   }
 
   @Override
   public Future<Void> giveBackAttempt(String owner, String counter) {
-    return timed(failures, () -> store.giveBackAttempt(owner, counter));
+    return timed(failures, () -> store.signInAttempts().giveBackAttempt(owner, counter));
   }
 
   @Override
   public Future<Void> clearAttempts(String owner) {
-    return timed(failures, () -> store.clearAttempts(owner));
+    return timed(failures, () -> store.signInAttempts().clearAttempts(owner));
   }
 
   @Override
   public SessionStore sessionStore(Vertx vertx) {
-    return store.sessionStore(vertx);
+    return store.sessions().sessionStore(vertx);
   }
 
   @Override
   public Future<Void> ping() {
-    return timed(ping, store::ping);
+    return timed(ping, store.lifecycle()::ping);
   }
 
   @Override
   public Future<Void> close() {
-    return store.close();
+    return store.lifecycle().close();
   }
 }

@@ -7,17 +7,18 @@ import io.vertx.core.Vertx;
 
 import java.time.Clock;
 
-/** Builds the refresh-token store that {@code store.type} names. */
+/** Builds the store on the backend that {@code store.type} names. */
 public final class Stores {
   private Stores() {
   }
 
-  public static Future<RefreshTokenStore> open(Vertx vertx, StoreConfig store, RefreshTokensConfig refreshTokens, Clock clock) {
+  public static Future<Store> open(Vertx vertx, StoreConfig store, RefreshTokensConfig refreshTokens, Clock clock) {
     RefreshPolicy policy = new RefreshPolicy(refreshTokens, clock);
-    return switch (store.type()) {
+    Future<RefreshTokenStore> backend = switch (store.type()) {
       case MEMORY -> Future.succeededFuture(new MemoryRefreshTokenStore(policy));
       case SQLITE -> SqliteRefreshTokenStore.open(vertx, store.sqlitePath(), policy);
       case REDIS -> Future.succeededFuture(RedisRefreshTokenStore.create(vertx, store.redisUrl(), store.redisKeyPrefix(), policy));
     };
+    return backend.map(Store::of);
   }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,30 @@ class RedisRefreshTokenStoreTest extends RefreshTokenStoreContract {
   Future<RefreshTokenStore> open(Vertx vertx, RefreshTokensConfig lifetimes, MutableClock clock) {
     return Future.succeededFuture(RedisRefreshTokenStore.create(vertx, redis.url(), "test" + TEST_NUMBER.incrementAndGet() + ":",
       new RefreshPolicy(lifetimes, clock)));
+  }
+
+  @Nested
+  class Families extends FamilyContract {
+  }
+
+  @Nested
+  class SubjectRevocations extends SubjectRevocationContract {
+  }
+
+  @Nested
+  class ProviderGrants extends ProviderGrantContract {
+  }
+
+  @Nested
+  class SignInAttempts extends SignInAttemptContract {
+  }
+
+  @Nested
+  class Sessions extends SessionContract {
+  }
+
+  @Nested
+  class Lifecycle extends LifecycleContract {
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.bffgateway.store.Rotation.Outcome;
 import dev.bffgateway.support.MutableClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,30 @@ class SqliteRefreshTokenStoreTest extends RefreshTokenStoreContract {
   @Override
   Future<RefreshTokenStore> open(Vertx vertx, RefreshTokensConfig lifetimes, MutableClock clock) {
     return SqliteRefreshTokenStore.open(vertx, dir.resolve("store.db"), new RefreshPolicy(lifetimes, clock));
+  }
+
+  @Nested
+  class Families extends FamilyContract {
+  }
+
+  @Nested
+  class SubjectRevocations extends SubjectRevocationContract {
+  }
+
+  @Nested
+  class ProviderGrants extends ProviderGrantContract {
+  }
+
+  @Nested
+  class SignInAttempts extends SignInAttemptContract {
+  }
+
+  @Nested
+  class Sessions extends SessionContract {
+  }
+
+  @Nested
+  class Lifecycle extends LifecycleContract {
   }
 
   @Test
