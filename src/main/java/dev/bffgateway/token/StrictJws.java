@@ -108,7 +108,10 @@ final class StrictJws {
   static String canonicalEs256(String token) {
     int dot = token.lastIndexOf('.') + 1;
     byte[] signature = BASE64URL.decode(token.substring(dot));
-    if (signature.length != ES256_SIGNATURE_LENGTH || looksLikeDer(signature)) {
+    if (signature.length != ES256_SIGNATURE_LENGTH) {
+      throw new IllegalStateException("vertx-auth-jwt wrote an ES256 signature of " + signature.length + " bytes");
+    }
+    if (looksLikeDer(signature)) {
       return null;
     }
     if (Arrays.compareUnsigned(signature, 32, 64, P256_HALF_ORDER, 0, 32) <= 0) {
