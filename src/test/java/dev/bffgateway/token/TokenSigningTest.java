@@ -28,6 +28,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,19 @@ class TokenSigningTest {
     } finally {
       vertx.close().await();
     }
+  }
+
+  @Test
+  void anEs256SignatureWhoseRBeginsLikeDerIsNeitherSentNorAccepted() {
+    // vertx-auth-jwt would read such a raw signature as DER: the signer signs again, the verifier refuses it.
+    byte[] signature = new byte[64];
+    signature[0] = 0x30;
+    signature[1] = 62;
+    signature[63] = 1;
+    assertNull(StrictJws.canonicalEs256("e30.e30." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature)));
+    assertFalse(StrictJws.canonicalEs256(signature));
+    signature[1] = 61;
+    assertTrue(StrictJws.canonicalEs256(signature));
   }
 
   @Test
