@@ -12,7 +12,8 @@ import java.time.Clock;
 /**
  * The token component, built once from the configuration and the loaded key set and shared by every event
  * loop: a signer holding only the signing key, a verifier holding all keys, the access-token issuer and the
- * JWKS, encoded once.
+ * JWKS, encoded once. Building them loads every key into vertx-auth-jwt before any event loop uses the set.
+ * The per-event-loop parts get a signer or verifier of their own.
  */
 public final class Tokens {
   public static final String JWKS_PATH = ReservedPaths.WELL_KNOWN + "/jwks.json";
@@ -29,7 +30,7 @@ public final class Tokens {
     this.config = config;
     this.keys = keys;
     this.clock = clock;
-    this.verifier = new TokenVerifier(keys.all(), config.issuer(), config.audience(), config.clockLeewaySeconds(), clock);
+    this.verifier = newVerifier();
     this.signer = new TokenSigner(keys.signing());
     this.issuer = new AccessTokenIssuer(signer, config, clock);
     this.jwks = jwks(keys).toBuffer();
@@ -47,15 +48,22 @@ public final class Tokens {
     return issuer;
   }
 
-  /** Minted upstream tokens for one event loop. */
+  /**
+   * Minted upstream tokens for one event loop, with a signer of its own: a vertx-auth-jwt provider signs one
+   * token at a time, and event loops should not wait for each other.
+   */
   public UpstreamTokens newUpstreamTokens() {
-    return new UpstreamTokens(signer, config.issuer(), clock);
+    return new UpstreamTokens(new TokenSigner(keys.signing()), config.issuer(), clock);
   }
 
-  /** A cache for one event loop. */
+  /** A cache for one event loop, with a verifier of its own, for the same reason. */
   public VerifiedTokenCache newCache(Metrics metrics) {
     metrics.tokenRejectionReasons(TokenRejection.Reason.values());
-    return new VerifiedTokenCache(verifier, config.verifiedCacheSize(), clock, metrics);
+    return new VerifiedTokenCache(newVerifier(), config.verifiedCacheSize(), clock, metrics);
+  }
+
+  private TokenVerifier newVerifier() {
+    return new TokenVerifier(keys.all(), config.issuer(), config.audience(), config.clockLeewaySeconds(), clock);
   }
 
   /** The public keys (never HS256 secrets) as a JWK Set. */
