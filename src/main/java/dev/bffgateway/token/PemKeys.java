@@ -210,7 +210,7 @@ final class PemKeys {
     }
   }
 
-  private static String block(String type, byte[] der) {
+  static String block(String type, byte[] der) {
     return "-----BEGIN " + type + "-----\n"
       + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
       + "\n-----END " + type + "-----\n";

@@ -1,28 +1,24 @@
 package dev.bffgateway.token;
 
 import io.vertx.core.json.JsonObject;
-
-import javax.crypto.Mac;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
-import java.security.Signature;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
 
 /**
  * Signs with exactly one key, the signing key, so a token's {@code kid} always names the key that signed it.
- * The header is encoded once.
+ * vertx-auth-jwt writes the token (header {@code typ}, {@code alg}, {@code kid}); the claims, {@code iat}
+ * included, are the caller's. ES256 signatures leave in the one form the verifier accepts (low S).
  */
 public final class TokenSigner {
   private final TokenKey key;
-  private final String encodedHeader;
+  private final JWTAuth auth;
+  // No timestamp: vertx-auth-jwt would read the system clock, the claims carry iat from the injected one.
+  private final JWTOptions options;
 
   public TokenSigner(TokenKey key) {
-    if (!key.canSign()) {
-      throw new IllegalArgumentException("key " + key.kid() + " has no private key");
-    }
     this.key = key;
-    JsonObject header = new JsonObject().put("typ", "JWT").put("alg", key.algorithm().name()).put("kid", key.kid());
-    this.encodedHeader = PemKeys.base64url(header.encode().getBytes(StandardCharsets.UTF_8));
+    this.auth = KeyAuth.signing(key);
+    this.options = new JWTOptions().setAlgorithm(key.algorithm().name()).setNoTimestamp(true);
   }
 
   public String kid() {
@@ -30,23 +26,13 @@ public final class TokenSigner {
   }
 
   public String sign(JsonObject claims) {
-    String signingInput = encodedHeader + '.' + PemKeys.base64url(claims.encode().getBytes(StandardCharsets.UTF_8));
-    return signingInput + '.' + PemKeys.base64url(signature(signingInput.getBytes(StandardCharsets.US_ASCII)));
-  }
-
-  private byte[] signature(byte[] input) {
-    try {
-      if (key.algorithm().symmetric()) {
-        Mac mac = Mac.getInstance(key.algorithm().jcaName());
-        mac.init(key.signingKey());
-        return mac.doFinal(input);
-      }
-      Signature signature = Signature.getInstance(key.algorithm().jcaName());
-      signature.initSign((PrivateKey) key.signingKey());
-      signature.update(input);
-      return signature.sign();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("signing with " + key + " failed", e);
+    if (key.algorithm() != JwsAlgorithm.ES256) {
+      return auth.generateToken(claims, options);
     }
+    String token;
+    do {
+      token = StrictJws.canonicalEs256(auth.generateToken(claims, options));
+    } while (token == null);
+    return token;
   }
 }

@@ -1,19 +1,16 @@
 package dev.bffgateway.token;
 
 import dev.bffgateway.token.TokenRejection.Reason;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
 
-import javax.crypto.Mac;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.PublicKey;
-import java.security.Signature;
+import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -24,15 +21,20 @@ import java.util.Set;
  * Verifies access tokens against every key of the key set, trusting nothing the token says about how to verify
  * it: the algorithm must be one the named key was configured with (no {@code none}, no HS256 signed with a
  * public key), the key must be ours (no {@code jku}, {@code x5u}, {@code jwk}), and issuer, audience and times
- * must match. Immutable and thread-safe; each call allocates its own JCA objects.
+ * must match. A strict guard reads the token first (size, {@link StrictJws canonical form}, header, kid and
+ * algorithm); vertx-auth-jwt then checks the signature with the one key the kid names; the claims are checked
+ * here, against the injected clock. Immutable and thread-safe.
  */
 public final class TokenVerifier {
   static final int MAX_TOKEN_LENGTH = 8 * 1024;
   private static final Set<String> FORBIDDEN_HEADERS = Set.of("jku", "x5u", "jwk", "x5c", "crit");
-  private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
 
-  private final Map<String, TokenKey> keysByKid = new HashMap<>();
-  private final TokenKey soleKey;
+  /** A key and the vertx-auth-jwt provider that holds only it. */
+  private record Checker(TokenKey key, JWTAuth auth, int signatureLength) {
+  }
+
+  private final Map<String, Checker> checkersByKid = new HashMap<>();
+  private final Checker soleChecker;
   private final Set<JwsAlgorithm> algorithms = EnumSet.noneOf(JwsAlgorithm.class);
   private final String issuer;
   private final Set<String> audience;
@@ -43,11 +45,13 @@ public final class TokenVerifier {
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("a verifier needs at least one key");
     }
+    Checker last = null;
     for (TokenKey key : keys) {
-      keysByKid.put(key.kid(), key);
+      last = new Checker(key, KeyAuth.verifying(key), signatureLength(key));
+      checkersByKid.put(key.kid(), last);
       algorithms.add(key.algorithm());
     }
-    this.soleKey = keys.size() == 1 ? keys.get(0) : null;
+    this.soleChecker = keys.size() == 1 ? last : null;
     this.issuer = issuer;
     this.audience = Set.copyOf(audience);
     this.leewaySeconds = leewaySeconds;
@@ -55,7 +59,7 @@ public final class TokenVerifier {
   }
 
   public Set<String> kids() {
-    return keysByKid.keySet();
+    return checkersByKid.keySet();
   }
 
   public long leewaySeconds() {
@@ -75,17 +79,17 @@ public final class TokenVerifier {
       || token.indexOf('.', secondDot + 1) >= 0) {
       throw new TokenRejection(Reason.MALFORMED);
     }
-    JsonObject header = json(token.substring(0, firstDot));
-    TokenKey key = key(header);
-    byte[] signature = decode(token.substring(secondDot + 1));
-    if (!signatureMatches(key, token.substring(0, secondDot).getBytes(StandardCharsets.US_ASCII), signature)) {
+    Checker checker = checker(StrictJws.object(StrictJws.decode(token, 0, firstDot)));
+    byte[] signature = StrictJws.decode(token, secondDot + 1, token.length());
+    StrictJws.checkObject(StrictJws.decode(token, firstDot + 1, secondDot));
+    if (signature.length != checker.signatureLength()
+      || checker.key().algorithm() == JwsAlgorithm.ES256 && !StrictJws.canonicalEs256(signature)) {
       throw new TokenRejection(Reason.BAD_SIGNATURE);
     }
-    JsonObject claims = json(token.substring(firstDot + 1, secondDot));
-    return checkClaims(claims, key);
+    return checkClaims(verifiedClaims(checker.auth(), token), checker.key());
   }
 
-  private TokenKey key(JsonObject header) throws TokenRejection {
+  private Checker checker(JsonObject header) throws TokenRejection {
     for (String name : FORBIDDEN_HEADERS) {
       if (header.containsKey(name)) {
         throw new TokenRejection(Reason.FORBIDDEN_HEADER);
@@ -101,31 +105,45 @@ public final class TokenVerifier {
       throw new TokenRejection(Reason.WRONG_TYPE);
     }
     Object kid = header.getValue("kid");
-    TokenKey key = kid == null ? soleKey : kid instanceof String name ? keysByKid.get(name) : null;
-    if (key == null) {
+    Checker checker = kid == null ? soleChecker : kid instanceof String name ? checkersByKid.get(name) : null;
+    if (checker == null) {
       throw new TokenRejection(Reason.UNKNOWN_KEY);
     }
-    if (key.algorithm() != algorithm) {
+    if (checker.key().algorithm() != algorithm) {
       throw new TokenRejection(Reason.ALGORITHM_MISMATCH);
     }
-    return key;
+    return checker;
   }
 
-  private static boolean signatureMatches(TokenKey key, byte[] signingInput, byte[] signature) {
+  /**
+   * The payload, once vertx-auth-jwt has checked the signature. Its provider answers at once (the future is
+   * already complete); its expiry checks are off, the gateway checks times on its own clock.
+   */
+  private static JsonObject verifiedClaims(JWTAuth auth, String token) throws TokenRejection {
+    Future<User> result;
     try {
-      if (key.algorithm().symmetric()) {
-        Mac mac = Mac.getInstance(key.algorithm().jcaName());
-        mac.init(key.verificationKey());
-        return MessageDigest.isEqual(mac.doFinal(signingInput), signature);
-      }
-      Signature verifier = Signature.getInstance(key.algorithm().jcaName());
-      verifier.initVerify((PublicKey) key.verificationKey());
-      verifier.update(signingInput);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      // A signature of the wrong length or encoding is simply a bad signature.
-      return false;
+      result = auth.authenticate(new TokenCredentials(token));
+    } catch (ClassCastException e) {
+      // The provider reads exp, iat and nbf as numbers even with expiry checks off.
+      throw new TokenRejection(Reason.MALFORMED);
     }
+    if (result.failed()) {
+      throw new TokenRejection(Reason.BAD_SIGNATURE);
+    }
+    JsonObject claims = result.succeeded() ? result.result().attributes().getJsonObject("accessToken") : null;
+    if (claims == null) {
+      throw new IllegalStateException("vertx-auth-jwt did not answer at once with the token's claims");
+    }
+    return claims;
+  }
+
+  /** The exact length of a signature by this key: the guard refuses others (vertx-auth-jwt pads short RSA ones). */
+  private static int signatureLength(TokenKey key) {
+    return switch (key.algorithm()) {
+      case ES256, EdDSA -> 64;
+      case HS256 -> 32;
+      case RS256 -> (((RSAPublicKey) key.verificationKey()).getModulus().bitLength() + 7) / 8;
+    };
   }
 
   private VerifiedToken checkClaims(JsonObject claims, TokenKey key) throws TokenRejection {
@@ -187,21 +205,5 @@ public final class TokenVerifier {
       }
     }
     return List.copyOf(values);
-  }
-
-  private static JsonObject json(String part) throws TokenRejection {
-    try {
-      return new JsonObject(new String(decode(part), StandardCharsets.UTF_8));
-    } catch (DecodeException | ClassCastException e) {
-      throw new TokenRejection(Reason.MALFORMED);
-    }
-  }
-
-  private static byte[] decode(String part) throws TokenRejection {
-    try {
-      return BASE64URL.decode(part);
-    } catch (IllegalArgumentException e) {
-      throw new TokenRejection(Reason.MALFORMED);
-    }
   }
 }

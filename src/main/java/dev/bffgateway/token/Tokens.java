@@ -11,15 +11,15 @@ import java.time.Clock;
 
 /**
  * The token component, built once from the configuration and the loaded key set and shared by every event
- * loop: a signer holding only the signing key, a verifier holding all keys, the access-token issuer and the
- * JWKS, encoded once.
+ * loop: a signer holding only the signing key, the access-token issuer and the JWKS, encoded once. Building it
+ * loads every key into vertx-auth-jwt before any event loop uses the set. The per-event-loop parts (the verified
+ * token cache, minted upstream tokens) get a verifier or signer of their own.
  */
 public final class Tokens {
   public static final String JWKS_PATH = ReservedPaths.WELL_KNOWN + "/jwks.json";
 
   private final TokensConfig config;
   private final TokenKeys keys;
-  private final TokenVerifier verifier;
   private final TokenSigner signer;
   private final AccessTokenIssuer issuer;
   private final Buffer jwks;
@@ -29,7 +29,7 @@ public final class Tokens {
     this.config = config;
     this.keys = keys;
     this.clock = clock;
-    this.verifier = new TokenVerifier(keys.all(), config.issuer(), config.audience(), config.clockLeewaySeconds(), clock);
+    newVerifier(); // a key vertx-auth-jwt refuses fails the load, not the first request
     this.signer = new TokenSigner(keys.signing());
     this.issuer = new AccessTokenIssuer(signer, config, clock);
     this.jwks = jwks(keys).toBuffer();
@@ -39,23 +39,26 @@ public final class Tokens {
     return keys;
   }
 
-  public TokenVerifier verifier() {
-    return verifier;
-  }
-
   public AccessTokenIssuer issuer() {
     return issuer;
   }
 
-  /** Minted upstream tokens for one event loop. */
+  /**
+   * Minted upstream tokens for one event loop, with a signer of its own: a vertx-auth-jwt provider signs one
+   * token at a time, and event loops should not wait for each other.
+   */
   public UpstreamTokens newUpstreamTokens() {
-    return new UpstreamTokens(signer, config.issuer(), clock);
+    return new UpstreamTokens(new TokenSigner(keys.signing()), config.issuer(), clock);
   }
 
-  /** A cache for one event loop. */
+  /** A cache for one event loop, with a verifier of its own, for the same reason. */
   public VerifiedTokenCache newCache(Metrics metrics) {
     metrics.tokenRejectionReasons(TokenRejection.Reason.values());
-    return new VerifiedTokenCache(verifier, config.verifiedCacheSize(), clock, metrics);
+    return new VerifiedTokenCache(newVerifier(), config.verifiedCacheSize(), clock, metrics);
+  }
+
+  private TokenVerifier newVerifier() {
+    return new TokenVerifier(keys.all(), config.issuer(), config.audience(), config.clockLeewaySeconds(), clock);
   }
 
   /** The public keys (never HS256 secrets) as a JWK Set. */

@@ -57,7 +57,7 @@ class ServiceClientFlowTest {
   private JsonObject config(String rotate) {
     JsonObject config = TestGateway.config(dir, new JsonArray()
       .add(TestGateway.route("orders", "/orders", upstream.url()).put("auth", "required")));
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.put("cookies", new JsonObject().put("secure", "auto").put("refreshTokenCookie", false));
     if (rotate != null) {
       config.put("refreshTokens", new JsonObject().put("rotate", rotate));
@@ -215,7 +215,7 @@ class ServiceClientFlowTest {
   @Test
   void cookieClientsStillRotateAndDetectReuse() {
     JsonObject config = TestGateway.config(dir, new JsonArray());
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.put("cookies", new JsonObject().put("secure", "auto"));
     Gateway gateway = TestGateway.start(vertx, config, clock).await();
     http = new Http(vertx.createHttpClient(), gateway.port());

@@ -46,7 +46,7 @@ class HeaderSpellingTest {
       .putHeader("set-cookie", "upstream=1; Path=/").end("hello"));
     JsonObject config = TestGateway.config(dir, new JsonArray()
       .add(TestGateway.route("orders", "/orders", upstream.url()).put("auth", "optional")));
-    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()));
+    config.put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000));
     config.put("cookies", new JsonObject().put("secure", "auto"));
     config.getJsonObject("server").put("h2c", true);
     Gateway gateway = TestGateway.start(vertx, config).await();

@@ -61,7 +61,7 @@ class TrustedProxiesTest {
 
   private int gateway(String trustedProxy) {
     JsonObject config = TestGateway.config(dir, new JsonArray().add(TestGateway.route("svc", "/svc", upstream.url())))
-      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("maxFailures", 2));
+      .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()).put("hashIterations", 1000).put("maxFailures", 2));
     config.getJsonObject("server").put("trustedProxies", new JsonArray().add(trustedProxy));
     Gateway gateway = TestGateway.start(vertx, config).await();
     return gateway.port();

@@ -8,9 +8,11 @@ import org.junit.jupiter.api.Test;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -158,6 +160,75 @@ class TokenAttackTest {
     assertRejected(Reason.MISSING_CLAIM, signed(header("ES256", "ec"), noSubject, ec));
   }
 
+  @Test
+  void paddedSignature() {
+    String token = signed(header("ES256", "ec"), claims(), ec);
+    assertRejected(Reason.MALFORMED, token + "==");
+  }
+
+  @Test
+  void paddedHeaderOrPayload() {
+    String header = encode(header("ES256", "ec"));
+    String payload = encode(claimsOfUnalignedLength());
+    assertRejected(Reason.MALFORMED, signedInput(padded(header) + "." + payload, ec));
+    assertRejected(Reason.MALFORMED, signedInput(header + "." + padded(payload), ec));
+  }
+
+  @Test
+  void nonzeroUnusedBitsInTheLastCharacter() {
+    // The same bytes decode from several strings unless the bits past the last byte must be zero.
+    String header = encode(header("ES256", "ec"));
+    String payload = encode(claimsOfUnalignedLength());
+    assertRejected(Reason.MALFORMED, signedInput(withUnusedBitsSet(header) + "." + payload, ec));
+    assertRejected(Reason.MALFORMED, signedInput(header + "." + withUnusedBitsSet(payload), ec));
+    String[] parts = signedInput(header + "." + payload, ec).split("\\.");
+    assertRejected(Reason.MALFORMED, parts[0] + "." + parts[1] + "." + withUnusedBitsSet(parts[2]));
+  }
+
+  @Test
+  void highSEcdsaSignature() {
+    // (r, n - s) verifies whenever (r, s) does: a second valid string for the same token.
+    String[] parts = signed(header("ES256", "ec"), claims(), ec).split("\\.");
+    byte[] signature = Base64.getUrlDecoder().decode(parts[2]);
+    BigInteger s = new BigInteger(1, Arrays.copyOfRange(signature, 32, 64));
+    byte[] highS = P256_ORDER.subtract(s).toByteArray();
+    Arrays.fill(signature, 32, 64, (byte) 0);
+    int length = Math.min(highS.length, 32);
+    System.arraycopy(highS, highS.length - length, signature, 64 - length, length);
+    String flipped = parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+    assertRejected(Reason.BAD_SIGNATURE, flipped);
+  }
+
+  @Test
+  void derEncodedEcdsaSignature() throws Exception {
+    String input = encode(header("ES256", "ec")) + "." + encode(claims());
+    Signature der = Signature.getInstance("SHA256withECDSA");
+    der.initSign((PrivateKey) ec.signingKey());
+    der.update(input.getBytes(StandardCharsets.US_ASCII));
+    assertRejected(Reason.BAD_SIGNATURE, input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(der.sign()));
+  }
+
+  @Test
+  void jsonWithComments() {
+    String header = "{\"typ\":\"JWT\",/* ok */\"alg\":\"ES256\",\"kid\":\"ec\"}";
+    assertRejected(Reason.MALFORMED, signedInput(base64url(header) + "." + encode(claims()), ec));
+    String payload = claims().encode().replaceFirst("\\{", "{/* admin */");
+    assertRejected(Reason.MALFORMED, signedInput(encode(header("ES256", "ec")) + "." + base64url(payload), ec));
+    String lineComment = claims().encode().replaceFirst("\\{", "{// admin\n");
+    assertRejected(Reason.MALFORMED, signedInput(encode(header("ES256", "ec")) + "." + base64url(lineComment), ec));
+  }
+
+  @Test
+  void duplicateKeys() {
+    // Two parsers may pick different copies of a duplicated member: refuse the ambiguity.
+    String header = "{\"typ\":\"JWT\",\"alg\":\"ES256\",\"kid\":\"ec\",\"kid\":\"ec\"}";
+    assertRejected(Reason.MALFORMED, signedInput(base64url(header) + "." + encode(claims()), ec));
+    String payload = claims().encode().replaceFirst("\\}$", ",\"sub\":\"1\"}");
+    assertRejected(Reason.MALFORMED, signedInput(encode(header("ES256", "ec")) + "." + base64url(payload), ec));
+    String nested = claims().put("profile", new JsonObject().put("a", 1)).encode().replace("{\"a\":1}", "{\"a\":1,\"a\":2}");
+    assertRejected(Reason.MALFORMED, signedInput(encode(header("ES256", "ec")) + "." + base64url(nested), ec));
+  }
+
   private void assertRejected(Reason expected, String token) {
     TokenRejection rejection = assertThrows(TokenRejection.class, () -> verifier.verify(token));
     assertEquals(expected, rejection.reason());
@@ -177,15 +248,68 @@ class TokenAttackTest {
 
   /** Signs with the key's own algorithm, whatever the header claims. */
   private static String signed(JsonObject header, JsonObject claims, TokenKey key) {
-    String input = encode(header) + "." + encode(claims);
+    return signedInput(encode(header) + "." + encode(claims), key);
+  }
+
+  private static final BigInteger P256_ORDER =
+    new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+  private static final String BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  /** Claims whose encoding ends in a partial group, so its last character has unused bits. */
+  private JsonObject claimsOfUnalignedLength() {
+    JsonObject claims = claims();
+    while (encode(claims).length() % 4 == 0) {
+      claims.put("pad", claims.getString("pad", "") + "x");
+    }
+    return claims;
+  }
+
+  private static String padded(String part) {
+    if (part.length() % 4 < 2) {
+      throw new AssertionError("no padding for a part of length " + part.length());
+    }
+    return part + "=".repeat(4 - part.length() % 4);
+  }
+
+  private static String withUnusedBitsSet(String part) {
+    if (part.length() % 4 < 2) {
+      throw new AssertionError("no unused bits in a part of length " + part.length());
+    }
+    int last = BASE64URL_ALPHABET.indexOf(part.charAt(part.length() - 1));
+    return part.substring(0, part.length() - 1) + BASE64URL_ALPHABET.charAt(last | 1);
+  }
+
+  private static String base64url(String json) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Signs the given header.payload text as it is, with the key's own algorithm. */
+  private static String signedInput(String input, TokenKey key) {
     try {
       Signature signature = Signature.getInstance(key.algorithm().jcaName());
       signature.initSign((PrivateKey) key.signingKey());
       signature.update(input.getBytes(StandardCharsets.US_ASCII));
-      return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature.sign());
+      return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(lowS(key, signature.sign()));
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** ECDSA signatures as a conforming signer writes them: s in the lower half of the group order. */
+  private static byte[] lowS(TokenKey key, byte[] signature) {
+    if (key.algorithm() != JwsAlgorithm.ES256) {
+      return signature;
+    }
+    BigInteger s = new BigInteger(1, Arrays.copyOfRange(signature, 32, 64));
+    if (s.compareTo(P256_ORDER.shiftRight(1)) <= 0) {
+      return signature;
+    }
+    byte[] low = P256_ORDER.subtract(s).toByteArray();
+    byte[] normalized = Arrays.copyOf(signature, 64);
+    Arrays.fill(normalized, 32, 64, (byte) 0);
+    int length = Math.min(low.length, 32);
+    System.arraycopy(low, low.length - length, normalized, 64 - length, length);
+    return normalized;
   }
 
   private static String hmac(JsonObject header, JsonObject claims, byte[] secret) {

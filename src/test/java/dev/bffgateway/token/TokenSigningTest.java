@@ -4,8 +4,14 @@ import dev.bffgateway.config.ConfigException;
 import dev.bffgateway.config.KeyConfig;
 import dev.bffgateway.config.TokensConfig;
 import dev.bffgateway.support.MutableClock;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +28,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,15 +73,48 @@ class TokenSigningTest {
 
   @ParameterizedTest
   @EnumSource(value = JwsAlgorithm.class, names = {"ES256", "RS256", "EdDSA"})
-  void aBackendVerifiesFromTheJwksAlone(JwsAlgorithm algorithm) throws TokenRejection {
+  void aVertxBackendVerifiesFromTheJwksAlone(JwsAlgorithm algorithm) {
     TokenKey key = TestKeys.generate(algorithm, null);
     JsonObject published = new JsonObject(Tokens.jwks(new TokenKeys(List.of(key), key)).encode());
-    List<TokenKey> read = JwkSet.parse(published);
-    assertEquals(1, read.size());
-    assertEquals(key.kid(), read.get(0).kid());
-    assertFalse(read.get(0).canSign());
+    List<JsonObject> jwks = List.of(published.getJsonArray("keys").getJsonObject(0));
     String token = new AccessTokenIssuer(new TokenSigner(key), TestKeys.config(List.of()), clock).issue(ALICE).token();
-    assertEquals("42", new TokenVerifier(read, TestKeys.ISSUER, List.of(), 30, clock).verify(token).subject());
+    Vertx vertx = Vertx.vertx();
+    try {
+      JWTAuth backend = JWTAuth.create(vertx, new JWTAuthOptions().setJwks(jwks)
+        .setJWTOptions(new JWTOptions().setIssuer(TestKeys.ISSUER)));
+      User user = backend.authenticate(new TokenCredentials(token)).await();
+      assertEquals("42", user.principal().getString("sub"));
+      String[] parts = token.split("\\.");
+      String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+        part(token, 1).put("sub", "1").encode().getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+      assertThrows(Exception.class, () -> backend.authenticate(new TokenCredentials(forged)).await());
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void anEs256SignatureWhoseRBeginsLikeDerIsNeitherSentNorAccepted() {
+    // vertx-auth-jwt would read such a raw signature as DER: the signer signs again, the verifier refuses it.
+    byte[] signature = new byte[64];
+    signature[0] = 0x30;
+    signature[1] = 62;
+    signature[63] = 1;
+    assertNull(StrictJws.canonicalEs256("e30.e30." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature)));
+    assertFalse(StrictJws.canonicalEs256(signature));
+    signature[1] = 61;
+    assertTrue(StrictJws.canonicalEs256(signature));
+  }
+
+  @Test
+  void everyEs256SignatureHasALowS() throws TokenRejection {
+    // The verifier accepts only low-S signatures; ECDSA produces a high S half of the time.
+    TokenKey key = TestKeys.generate(JwsAlgorithm.ES256, "ec");
+    AccessTokenIssuer issuer = new AccessTokenIssuer(new TokenSigner(key), TestKeys.config(List.of()), clock);
+    TokenVerifier verifier = new TokenVerifier(List.of(key), TestKeys.ISSUER, List.of(), 30, clock);
+    for (int i = 0; i < 64; i++) {
+      assertEquals("42", verifier.verify(issuer.issue(ALICE).token()).subject());
+    }
   }
 
   @Test
