@@ -17,7 +17,7 @@ public final class Stores {
     return switch (store.type()) {
       case MEMORY -> Future.succeededFuture(new MemoryRefreshTokenStore(policy));
       case SQLITE -> SqliteRefreshTokenStore.open(vertx, store.sqlitePath(), policy);
-      case REDIS -> Future.succeededFuture(RedisRefreshTokenStore.create(vertx, store.redisUrl(), store.redisKeyPrefix(), policy));
+      case REDIS -> Future.succeededFuture(RedisRefreshTokenStore.create(vertx, store.redis(), policy));
     };
   }
 }

@@ -136,7 +136,7 @@ class ConfigLoaderTest {
       "credentials.http.url: \"ftp://x\" is not an http(s) URL",
       "credentials.http.fields.nick: unknown key",
       "credentials.maxFailures: 0 is out of range (1 to 1000)",
-      "store.redis.url: is required",
+      "store.redis.url: is required (or sentinels with masterName, or cluster)",
       "refreshTokens.maxLifetimeSeconds: 3600 is shorter than ttlSeconds (7200)"), Set.copyOf(e.errors()), String.join("\n", e.errors()));
   }
 

@@ -1,0 +1,61 @@
+package dev.bffgateway.support;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A Redis Cluster of the test's own: three primaries and a replica each, on free loopback ports, made with
+ * {@code redis-cli --cluster create}.
+ */
+public final class RedisClusterSetup implements AutoCloseable {
+  private final List<RedisServer> nodes = new ArrayList<>();
+
+  private RedisClusterSetup() {
+  }
+
+  public static RedisClusterSetup start(Path dir) throws IOException {
+    RedisClusterSetup setup = new RedisClusterSetup();
+    try {
+      for (int i = 0; i < 6; i++) {
+        setup.nodes.add(RedisServer.start(dir, List.of("--cluster-enabled", "yes", "--cluster-config-file",
+          dir.resolve("nodes-" + i + ".conf").toString(), "--cluster-node-timeout", "2000")));
+      }
+      List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+      setup.nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
+      create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+      RedisServer.run(create);
+      RedisServer.await("every node to see the cluster ok", Duration.ofSeconds(30), () -> setup.nodes.stream()
+        .allMatch(node -> RedisServer.cli(node.port(), "CLUSTER", "INFO").contains("cluster_state:ok")));
+      RedisServer.await("the replicas in sync", Duration.ofSeconds(30), () -> setup.nodes.stream()
+        .map(node -> RedisServer.cli(node.port(), "INFO", "replication"))
+        .allMatch(info -> info.contains("role:master") ? info.contains("connected_slaves:1") : info.contains("master_link_status:up")));
+      return setup;
+    } catch (IOException | RuntimeException e) {
+      setup.close();
+      throw e;
+    }
+  }
+
+  /** What the store's {@code cluster} setting takes: any of the nodes will do, the client learns the rest. */
+  public List<String> nodeUrls() {
+    return nodes.stream().map(node -> "redis://127.0.0.1:" + node.port()).toList();
+  }
+
+  public int anyPort() {
+    return nodes.get(0).port();
+  }
+
+  @Override
+  public void close() {
+    for (RedisServer node : nodes) {
+      try {
+        node.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
