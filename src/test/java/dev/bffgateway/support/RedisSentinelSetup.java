@@ -17,12 +17,14 @@ public final class RedisSentinelSetup implements AutoCloseable {
   private final List<RedisServer> servers = new ArrayList<>();
   private final List<Process> sentinels = new ArrayList<>();
   private final List<Integer> sentinelPorts = new ArrayList<>();
+  private final Path dir;
 
-  private RedisSentinelSetup() {
+  private RedisSentinelSetup(Path dir) {
+    this.dir = dir;
   }
 
   public static RedisSentinelSetup start(Path dir) throws IOException {
-    RedisSentinelSetup setup = new RedisSentinelSetup();
+    RedisSentinelSetup setup = new RedisSentinelSetup(dir);
     try {
       RedisServer primary = RedisServer.start(dir);
       setup.servers.add(primary);
@@ -73,11 +75,31 @@ public final class RedisSentinelSetup implements AutoCloseable {
     return servers.stream().filter(server -> server.port() == port).findFirst().orElseThrow();
   }
 
-  /** Kills the primary (SIGKILL), and returns at once: the sentinels notice within a second and fail over. */
-  public RedisServer killPrimary() throws InterruptedException {
+  /**
+   * Kills the primary (SIGKILL) while its replicas lag behind it, as after a network stall: they are stopped, the
+   * primary fills the sockets to them with a large value, then takes {@code lagBytes} of the gateways' writes,
+   * which stay in its own buffers, and dies; the replicas go on without those writes. Returns at once; the
+   * sentinels fail over within seconds.
+   */
+  public RedisServer killPrimaryAhead(long lagBytes) throws IOException, InterruptedException {
     RedisServer primary = primary();
-    primary.kill();
+    List<RedisServer> replicas = servers.stream().filter(server -> server != primary && server.alive()).toList();
+    Path filler = dir.resolve("filler");
+    Files.write(filler, new byte[32 << 20]);
+    replicas.forEach(RedisServer::pause);
+    try {
+      RedisServer.run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(primary.port()), "-x", "SET", "filler"), filler);
+      long filled = offset(primary.port());
+      RedisServer.await("the primary to run ahead of its replicas", Duration.ofSeconds(30), () -> offset(primary.port()) > filled + lagBytes);
+      primary.kill();
+    } finally {
+      replicas.forEach(RedisServer::resume);
+    }
     return primary;
+  }
+
+  private static long offset(int port) {
+    return Long.parseLong(field(RedisServer.cli(port, "INFO", "replication").replace(':', '\n'), "master_repl_offset"));
   }
 
   /** Waits until the sentinels name a new primary that answers as one and has a replica in sync. */

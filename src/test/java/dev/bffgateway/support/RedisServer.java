@@ -86,8 +86,17 @@ public final class RedisServer implements AutoCloseable {
   }
 
   static String run(List<String> command) {
+    return run(command, null);
+  }
+
+  /** Runs a command, with a file as its standard input when one is given. */
+  static String run(List<String> command, Path input) {
     try {
-      Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      if (input != null) {
+        builder.redirectInput(input.toFile());
+      }
+      Process cli = builder.start();
       String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (cli.waitFor() != 0) {
         throw new IllegalStateException(command + " failed: " + out);
@@ -115,6 +124,15 @@ public final class RedisServer implements AutoCloseable {
   /** Kills the server at once, as a crash would. */
   public boolean alive() {
     return process != null && process.isAlive();
+  }
+
+  /** Stops the process (SIGSTOP) as a stalled machine would: it keeps its connections and answers nothing. */
+  public void pause() {
+    run(List.of("kill", "-STOP", Long.toString(process.pid())));
+  }
+
+  public void resume() {
+    run(List.of("kill", "-CONT", Long.toString(process.pid())));
   }
 
   public void kill() throws InterruptedException {
