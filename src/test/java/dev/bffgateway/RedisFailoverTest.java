@@ -73,9 +73,7 @@ class RedisFailoverTest {
   void killingThePrimaryMidStormLosesNoRotationAndLogsNobodyOut(Vertx vertx) throws Exception {
     redis = RedisSentinelSetup.start(dir);
     AuthFlowTestSupport.writeUsers(dir);
-    JsonObject config = TestGateway.config(dir, new JsonArray())
-      .put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject()
-        .put("sentinels", new JsonArray(redis.sentinelUrls())).put("masterName", RedisSentinelSetup.MASTER_NAME)))
+    JsonObject config = TestGateway.redisStore(TestGateway.config(dir, new JsonArray()), redis)
       .put("credentials", new JsonObject().put("usersFile", dir.resolve("users.json").toString()))
       .put("cookies", new JsonObject().put("secure", "auto"));
     List<Http> gateways = List.of(http(vertx, TestGateway.start(vertx, config).await()), http(vertx, TestGateway.start(vertx, config).await()));

@@ -49,6 +49,8 @@ import java.util.regex.Pattern;
  */
 final class RedisRefreshTokenStore implements RefreshTokenStore {
   private static final int OPERATION_TIMEOUT_SECONDS = 3;
+  private static final int POOL_SIZE = 32;
+  private static final int MAX_WAITING = 4096;
   private static final Pattern FAMILY_ID = Pattern.compile("[0-9a-f]{8}\\.[A-Za-z0-9_-]{1,64}");
   private static final int SUBJECT_READS = 5;
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
@@ -230,15 +232,15 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
       .setEndpoints(config.endpoints())
       .setUser(config.user())
       .setPassword(config.password())
-      .setMaxPoolSize(32)
-      .setMaxPoolWaiting(4096)
-      .setMaxWaitingHandlers(4096);
+      .setMaxPoolSize(POOL_SIZE)
+      .setMaxPoolWaiting(MAX_WAITING)
+      .setMaxWaitingHandlers(MAX_WAITING);
     switch (config.topology()) {
       case STANDALONE -> options.setType(RedisClientType.STANDALONE);
       case SENTINEL -> options.setType(RedisClientType.SENTINEL).setMasterName(config.masterName()).setRole(RedisRole.MASTER);
       case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
     }
-    return new RedisRefreshTokenStore(Redis.createClient(vertx, options), config, policy);
+    return new RedisRefreshTokenStore(new BoundedRedis(Redis.createClient(vertx, options), POOL_SIZE, MAX_WAITING), config, policy);
   }
 
   @Override

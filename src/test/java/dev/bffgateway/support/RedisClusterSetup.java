@@ -44,8 +44,16 @@ public final class RedisClusterSetup implements AutoCloseable {
     return nodes.stream().map(node -> "redis://127.0.0.1:" + node.port()).toList();
   }
 
-  public int anyPort() {
-    return nodes.get(0).port();
+  /**
+   * Moves {@code slots} slots, with their keys, from one primary to another ({@code redis-cli --cluster reshard}),
+   * as an operator adding capacity would. Blocks until the move is done.
+   */
+  public void reshard(int slots) {
+    List<String> primaries = RedisServer.cli(nodes.get(0).port(), "CLUSTER", "NODES").lines()
+      .filter(line -> line.contains("master") && !line.contains("fail")).map(line -> line.split(" ")[0]).toList();
+    RedisServer.run(List.of("redis-cli", "--cluster", "reshard", "127.0.0.1:" + nodes.get(0).port(),
+      "--cluster-from", primaries.get(0), "--cluster-to", primaries.get(1), "--cluster-slots", Integer.toString(slots),
+      "--cluster-yes"));
   }
 
   @Override
