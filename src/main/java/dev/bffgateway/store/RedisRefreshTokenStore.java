@@ -247,7 +247,7 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
   public Future<IssuedRefreshToken> issue(String subject, String familyId, JsonObject user, String client) {
     String tag = tagOf(subject);
     if (familyId != null && !familyId.startsWith(tag + ".")) {
-      throw new IllegalArgumentException("family " + familyId + " is not of this subject");
+      return Future.failedFuture(new IllegalArgumentException("family " + familyId + " is not of this subject"));
     }
     long now = policy.now();
     String id = familyId == null ? tag + "." + RefreshPolicy.newFamilyId() : familyId;
@@ -532,7 +532,7 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
   }
 
   /** Eight hex digits of the SHA-256: spreads subjects over the slots, and holds no character Redis reads as a tag's end. */
-  static String tagOf(String subject) {
+  private static String tagOf(String subject) {
     return HexFormat.of().formatHex(sha256(subject.getBytes(StandardCharsets.UTF_8)), 0, 4);
   }
 
