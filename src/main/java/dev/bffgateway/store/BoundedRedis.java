@@ -12,11 +12,12 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * A Redis client that runs at most as many operations at once as its pool has connections to each node; the
- * others wait here, in order. vertx-redis-client's Cluster client takes, for every operation, a pooled
- * connection to every primary, one pool at a time: operations that hold some connections while waiting for the
- * rest can wait for each other for ever once more of them run than a pool holds. Below the pool size that
- * cannot happen. On the other topologies an operation takes one connection, and the bound changes nothing.
+ * A Redis Cluster client that runs at most a given number of operations at once; the others wait here, in order.
+ * vertx-redis-client's Cluster client takes, for every operation, a pooled connection to every primary, one pool
+ * at a time, and a refresh of the slot map (after MOVED) takes one more: operations that hold connections while
+ * waiting for another, or for the refresh, wait for each other for ever once they fill a pool
+ * (vertx-redis-client#541; in 5.0.8 a slot migration under load hung every operation). Fewer operations than a
+ * pool holds connections cannot fill it.
  */
 final class BoundedRedis implements Redis {
   private final Redis delegate;

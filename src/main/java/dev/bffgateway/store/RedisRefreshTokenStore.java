@@ -240,7 +240,9 @@ final class RedisRefreshTokenStore implements RefreshTokenStore {
       case SENTINEL -> options.setType(RedisClientType.SENTINEL).setMasterName(config.masterName()).setRole(RedisRole.MASTER);
       case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
     }
-    return new RedisRefreshTokenStore(new BoundedRedis(Redis.createClient(vertx, options), POOL_SIZE, MAX_WAITING), config, policy);
+    Redis client = Redis.createClient(vertx, options);
+    return new RedisRefreshTokenStore(config.topology() == RedisConfig.Topology.CLUSTER
+      ? new BoundedRedis(client, POOL_SIZE / 2, MAX_WAITING) : client, config, policy);
   }
 
   @Override
