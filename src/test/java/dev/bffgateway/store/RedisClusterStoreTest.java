@@ -4,6 +4,7 @@ import dev.bffgateway.config.RedisConfig;
 import dev.bffgateway.config.RefreshTokensConfig;
 import dev.bffgateway.support.MutableClock;
 import dev.bffgateway.support.RedisClusterSetup;
+import dev.bffgateway.support.RedisServer;
 import dev.bffgateway.store.Rotation.Outcome;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +73,44 @@ class RedisClusterStoreTest extends RefreshTokenStoreContract {
     assertTrue(outcomes.keySet().stream().allMatch(outcome -> outcome.equals("ROTATED") || outcome.equals("GRACE")
       || outcome.equals("unavailable")), outcomes.toString());
     assertTrue(outcomes.get("ROTATED").get() > 100, outcomes.toString());
+    for (String token : current) {
+      assertEquals(Outcome.ROTATED, store.rotate(token).await().outcome());
+    }
+  }
+
+  /**
+   * A primary killed (SIGKILL) under load loses nothing: its replica takes over, the killed node comes back as a
+   * replica, and every family rotates on; 503s, retried with the same token, are the only failures.
+   */
+  @Test
+  @Timeout(120)
+  void aPrimaryKilledUnderLoadLosesNoRotation(Vertx vertx) throws Exception {
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      tokens.add(store.issue("subject-" + i, null, ALICE, null).await().token());
+    }
+    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    AtomicBoolean stopped = new AtomicBoolean();
+    List<Promise<String>> families = new ArrayList<>();
+    for (String token : tokens) {
+      Promise<String> last = Promise.promise();
+      families.add(last);
+      rotateUntilStopped(vertx, token, outcomes, stopped, last);
+    }
+    RedisServer.await("rotations under way", Duration.ofSeconds(30), () -> outcomes.getOrDefault("ROTATED", new AtomicInteger()).get() > 500);
+    RedisServer killed = cluster.killPrimaryAndAwaitFailover();
+    killed.startProcess();
+    cluster.awaitReplicasInSync();
+    int before = outcomes.get("ROTATED").get();
+    RedisServer.await("rotations after the failover", Duration.ofSeconds(30), () -> outcomes.get("ROTATED").get() > before + 500);
+    stopped.set(true);
+    List<String> current = new ArrayList<>();
+    for (Promise<String> family : families) {
+      current.add(family.future().await());
+    }
+    System.out.println("cluster failover under load: outcomes " + new TreeMap<>(outcomes));
+    assertTrue(outcomes.keySet().stream().allMatch(outcome -> outcome.equals("ROTATED") || outcome.equals("GRACE")
+      || outcome.equals("unavailable")), outcomes.toString());
     for (String token : current) {
       assertEquals(Outcome.ROTATED, store.rotate(token).await().outcome());
     }

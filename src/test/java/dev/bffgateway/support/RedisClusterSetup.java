@@ -29,14 +29,32 @@ public final class RedisClusterSetup implements AutoCloseable {
       RedisServer.run(create);
       RedisServer.await("every node to see the cluster ok", Duration.ofSeconds(30), () -> setup.nodes.stream()
         .allMatch(node -> RedisServer.cli(node.port(), "CLUSTER", "INFO").contains("cluster_state:ok")));
-      RedisServer.await("the replicas in sync", Duration.ofSeconds(30), () -> setup.nodes.stream()
-        .map(node -> RedisServer.cli(node.port(), "INFO", "replication"))
-        .allMatch(info -> info.contains("role:master") ? info.contains("connected_slaves:1") : info.contains("master_link_status:up")));
+      setup.awaitReplicasInSync();
       return setup;
     } catch (IOException | RuntimeException e) {
       setup.close();
       throw e;
     }
+  }
+
+  /** Every primary has its replica, in sync. */
+  public void awaitReplicasInSync() {
+    RedisServer.await("the replicas in sync", Duration.ofSeconds(30), () -> nodes.stream()
+      .map(node -> RedisServer.cli(node.port(), "INFO", "replication"))
+      .allMatch(info -> info.contains("role:master") ? info.contains("connected_slaves:1") : info.contains("master_link_status:up")));
+  }
+
+  /** Kills a primary (SIGKILL) and waits until the cluster has promoted its replica and is whole again. */
+  public RedisServer killPrimaryAndAwaitFailover() throws InterruptedException {
+    RedisServer primary = nodes.stream().filter(node -> RedisServer.cli(node.port(), "INFO", "replication").contains("role:master"))
+      .findFirst().orElseThrow();
+    primary.kill();
+    RedisServer survivor = nodes.stream().filter(node -> node != primary).findFirst().orElseThrow();
+    RedisServer.await("the replica's promotion", Duration.ofSeconds(30), () -> nodes.stream().filter(node -> node != primary)
+      .allMatch(node -> RedisServer.cli(node.port(), "CLUSTER", "INFO").contains("cluster_state:ok"))
+      && RedisServer.cli(survivor.port(), "CLUSTER", "NODES").lines()
+        .filter(line -> line.contains(":" + primary.port() + "@")).allMatch(line -> line.contains("fail")));
+    return primary;
   }
 
   /** What the store's {@code cluster} setting takes: any of the nodes will do, the client learns the rest. */
