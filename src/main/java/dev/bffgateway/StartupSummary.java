@@ -59,7 +59,11 @@ public record StartupSummary(String version, Path configFile, Path dataDir, Stri
     return switch (store.type()) {
       case MEMORY -> "memory";
       case SQLITE -> "sqlite " + store.sqlitePath();
-      case REDIS -> "redis " + withoutCredentials(store.redisUrl());
+      case REDIS -> "redis " + switch (store.redis().topology()) {
+        case STANDALONE -> "";
+        case SENTINEL -> "sentinel " + store.redis().masterName() + " via ";
+        case CLUSTER -> "cluster ";
+      } + String.join(",", store.redis().endpoints().stream().map(StartupSummary::withoutCredentials).toList());
     };
   }
 

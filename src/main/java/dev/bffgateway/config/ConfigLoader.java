@@ -278,16 +278,52 @@ public final class ConfigLoader {
     ObjectReader sqlite = in.object("sqlite");
     Path sqlitePath = dataDir.resolve(sqlite.string("path", "bff-gateway.db"));
     sqlite.rejectUnknownKeys();
-    ObjectReader redis = in.object("redis");
-    String url = type == StoreConfig.Type.REDIS ? redis.requiredString("url") : redis.string("url", null);
-    if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")) {
-      redis.error("url", "must start with redis:// or rediss://");
-    }
-    String prefix = redis.string("keyPrefix", "bff:");
-    redis.rejectUnknownKeys();
+    RedisConfig redis = redis(in.object("redis"), type == StoreConfig.Type.REDIS);
     int purge = in.integer("purgeIntervalSeconds", 300, 1, 86_400);
     in.rejectUnknownKeys();
-    return new StoreConfig(type, sqlitePath, url, prefix, purge);
+    return new StoreConfig(type, sqlitePath, type == StoreConfig.Type.REDIS ? redis : null, purge);
+  }
+
+  /** Exactly one of url (standalone), sentinels (with masterName) or cluster. */
+  private static RedisConfig redis(ObjectReader in, boolean required) {
+    String url = in.string("url", null);
+    List<String> sentinels = in.strings("sentinels");
+    List<String> cluster = in.strings("cluster");
+    String masterName = in.string("masterName", null);
+    String user = in.string("user", null);
+    String password = in.string("password", null);
+    String prefix = in.string("keyPrefix", "bff:");
+    if (prefix.contains("{") || prefix.contains("}")) {
+      in.error("keyPrefix", "must not contain { or }: the gateway adds its own hash tags");
+    }
+    int given = (url != null ? 1 : 0) + (sentinels != null ? 1 : 0) + (cluster != null ? 1 : 0);
+    if (given > 1) {
+      in.error("url", "give only one of url, sentinels or cluster");
+    } else if (given == 0 && required) {
+      in.error("url", "is required (or sentinels with masterName, or cluster)");
+    }
+    RedisConfig.Topology topology = sentinels != null ? RedisConfig.Topology.SENTINEL
+      : cluster != null ? RedisConfig.Topology.CLUSTER : RedisConfig.Topology.STANDALONE;
+    List<String> endpoints = url != null ? List.of(url) : sentinels != null ? sentinels : cluster != null ? cluster : List.of();
+    String key = url != null ? "url" : sentinels != null ? "sentinels" : "cluster";
+    if (given == 1 && endpoints.isEmpty()) {
+      in.error(key, "must name at least one node");
+    }
+    for (String endpoint : endpoints) {
+      if (!endpoint.startsWith("redis://") && !endpoint.startsWith("rediss://")) {
+        in.error(key, "must start with redis:// or rediss://");
+      }
+    }
+    if (topology == RedisConfig.Topology.SENTINEL && masterName == null) {
+      in.error("masterName", "is required with sentinels");
+    } else if (topology != RedisConfig.Topology.SENTINEL && masterName != null) {
+      in.error("masterName", "is only for sentinels");
+    }
+    // A failover loses what no replica had: with replicas (Sentinel, Cluster) wait for one by default.
+    int minReplicasAcked = in.integer("minReplicasAcked", topology == RedisConfig.Topology.STANDALONE ? 0 : 1, 0, 16);
+    int ackTimeout = in.integer("replicaAckTimeoutMs", 1000, 1, 2500);
+    in.rejectUnknownKeys();
+    return new RedisConfig(topology, endpoints, masterName, user, password, prefix, minReplicasAcked, ackTimeout);
   }
 
   private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");

@@ -6,9 +6,9 @@ import java.nio.file.Path;
  * Where refresh-token families, sessions and sign-in throttling live.
  *
  * @param sqlitePath the database file (type sqlite)
- * @param redisUrl   {@code redis://[:password@]host:port/db} (type redis); null otherwise
+ * @param redis      where Redis is (type redis); null otherwise
  */
-public record StoreConfig(Type type, Path sqlitePath, String redisUrl, String redisKeyPrefix, int purgeIntervalSeconds) {
+public record StoreConfig(Type type, Path sqlitePath, RedisConfig redis, int purgeIntervalSeconds) {
   public enum Type {
     /** Lost at every restart: tests and throwaway runs. */
     MEMORY,
@@ -20,7 +20,6 @@ public record StoreConfig(Type type, Path sqlitePath, String redisUrl, String re
 
   @Override
   public String toString() {
-    // The Redis URL may carry a password.
-    return "StoreConfig[type=" + type + ", sqlitePath=" + sqlitePath + ", redis=" + (redisUrl == null ? "none" : "(set)") + "]";
+    return "StoreConfig[type=" + type + ", sqlitePath=" + sqlitePath + ", redis=" + redis + "]";
   }
 }

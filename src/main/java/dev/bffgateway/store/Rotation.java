@@ -3,7 +3,8 @@ package dev.bffgateway.store;
 /**
  * The result of presenting a refresh token.
  *
- * @param newToken the successor, only when ROTATED
+ * @param newToken the successor: when ROTATED, and when GRACE answers the retry of a rotation whose answer the
+ *                 client never had (the store could not confirm it, docs/deployment.md#failover)
  * @param record   the family's data, when ROTATED, KEPT or GRACE
  */
 public record Rotation(Outcome outcome, String newToken, RefreshRecord record) {
@@ -34,7 +35,11 @@ public record Rotation(Outcome outcome, String newToken, RefreshRecord record) {
   }
 
   static Rotation grace(RefreshRecord record) {
-    return new Rotation(Outcome.GRACE, null, record);
+    return grace(record, null);
+  }
+
+  static Rotation grace(RefreshRecord record, String successor) {
+    return new Rotation(Outcome.GRACE, successor, record);
   }
 
   static Rotation failed(Outcome outcome) {

@@ -17,7 +17,7 @@ public final class Stores {
     Future<RefreshTokenStore> backend = switch (store.type()) {
       case MEMORY -> Future.succeededFuture(new MemoryRefreshTokenStore(policy));
       case SQLITE -> SqliteRefreshTokenStore.open(vertx, store.sqlitePath(), policy);
-      case REDIS -> Future.succeededFuture(RedisRefreshTokenStore.create(vertx, store.redisUrl(), store.redisKeyPrefix(), policy));
+      case REDIS -> Future.succeededFuture(RedisRefreshTokenStore.create(vertx, store.redis(), policy));
     };
     return backend.map(Store::of);
   }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -138,7 +139,7 @@ class ConfigLoaderTest {
       "credentials.http.fields.nick: unknown key",
       "credentials.maxFailures: 0 is out of range (1 to 1000)",
       "credentials.maxFailuresPerAddress: 0 is out of range (1 to 1000000)",
-      "store.redis.url: is required",
+      "store.redis.url: is required (or sentinels with masterName, or cluster)",
       "refreshTokens.maxLifetimeSeconds: 3600 is shorter than ttlSeconds (7200)"), Set.copyOf(e.errors()), String.join("\n", e.errors()));
   }
 

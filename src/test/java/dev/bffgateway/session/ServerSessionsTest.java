@@ -6,6 +6,8 @@ import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
 import dev.bffgateway.support.MutableClock;
 import dev.bffgateway.support.RecordingUpstream;
+import dev.bffgateway.support.RedisClusterSetup;
+import dev.bffgateway.support.RedisSentinelSetup;
 import dev.bffgateway.support.RedisServer;
 import dev.bffgateway.support.TestGateway;
 import io.vertx.core.MultiMap;
@@ -302,39 +304,56 @@ class ServerSessionsTest {
   @Test
   void twoInstancesOnOneRedisShareSessionsDevicesAndRevocation(Vertx vertx) throws Exception {
     try (RedisServer redis = RedisServer.start(dir)) {
-        JsonObject config = TestGateway.redisStore(config("session"), redis);
-      Gateway a = TestGateway.start(vertx, config, clock).await();
-      // One dataDir: B loads the signing key A generated, as instances sharing keys do.
-      Gateway b = TestGateway.start(vertx, config, clock).await();
-      Http onA = http(vertx, a);
-      Http onB = http(vertx, b);
-
-      CookieJar session = new CookieJar();
-      assertEquals(200, signIn(onA, session, "alice", "wonderland").status());
-      CookieJar tokens = new CookieJar();
-      tokens.put("ss-id", session.get("ss-id"));
-      Http.Response converted = post(onB, "/session-to-token", tokens, new JsonObject().put("preserveSession", true));
-      assertEquals(200, converted.status(), converted.body().toString());
-      String accessToken = converted.json().getString("accessToken");
-
-      JsonArray devices = onA.get("/auth/sessions", session.headers()).json().getJsonArray("sessions");
-      assertEquals(2, devices.size());
-      assertEquals(1, devices.stream().filter(d -> ((JsonObject) d).getBoolean("current")).count());
-
-      CookieJar stolen = new CookieJar();
-      stolen.put("ss-tok", accessToken);
-      assertEquals(200, onA.get("/api/before", stolen.headers()).status());
-      clock.advance(Duration.ofSeconds(1));
-      Http.Response everywhere = post(onB, "/auth/logout?everywhere=true", tokens, null);
-      assertEquals(200, everywhere.status());
-
-      // Within the revocation window (5 s by default) the stolen access token and the session stop working on A.
-      clock.advance(Duration.ofSeconds(6));
-      int before = upstream.received().size();
-      assertEquals(401, onA.get("/api/after", stolen.headers()).status());
-      assertEquals(401, onA.get("/api/after", session.headers()).status());
-      assertEquals(before, upstream.received().size());
-      assertEquals(401, onB.get("/auth/sessions", session.headers()).status());
+      twoInstancesShareSessionsDevicesAndRevocation(vertx, TestGateway.redisStore(config("session"), redis));
     }
+  }
+
+  @Test
+  void twoInstancesOnRedisSentinelShareSessionsDevicesAndRevocation(Vertx vertx) throws Exception {
+    try (RedisSentinelSetup redis = RedisSentinelSetup.start(dir)) {
+      twoInstancesShareSessionsDevicesAndRevocation(vertx, TestGateway.redisStore(config("session"), redis));
+    }
+  }
+
+  @Test
+  void twoInstancesOnRedisClusterShareSessionsDevicesAndRevocation(Vertx vertx) throws Exception {
+    try (RedisClusterSetup redis = RedisClusterSetup.start(dir)) {
+      twoInstancesShareSessionsDevicesAndRevocation(vertx, TestGateway.redisStore(config("session"), redis));
+    }
+  }
+
+  private void twoInstancesShareSessionsDevicesAndRevocation(Vertx vertx, JsonObject config) {
+    Gateway a = TestGateway.start(vertx, config, clock).await();
+    // One dataDir: B loads the signing key A generated, as instances sharing keys do.
+    Gateway b = TestGateway.start(vertx, config, clock).await();
+    Http onA = http(vertx, a);
+    Http onB = http(vertx, b);
+
+    CookieJar session = new CookieJar();
+    assertEquals(200, signIn(onA, session, "alice", "wonderland").status());
+    CookieJar tokens = new CookieJar();
+    tokens.put("ss-id", session.get("ss-id"));
+    Http.Response converted = post(onB, "/session-to-token", tokens, new JsonObject().put("preserveSession", true));
+    assertEquals(200, converted.status(), converted.body().toString());
+    String accessToken = converted.json().getString("accessToken");
+
+    JsonArray devices = onA.get("/auth/sessions", session.headers()).json().getJsonArray("sessions");
+    assertEquals(2, devices.size());
+    assertEquals(1, devices.stream().filter(d -> ((JsonObject) d).getBoolean("current")).count());
+
+    CookieJar stolen = new CookieJar();
+    stolen.put("ss-tok", accessToken);
+    assertEquals(200, onA.get("/api/before", stolen.headers()).status());
+    clock.advance(Duration.ofSeconds(1));
+    Http.Response everywhere = post(onB, "/auth/logout?everywhere=true", tokens, null);
+    assertEquals(200, everywhere.status());
+
+    // Within the revocation window (5 s by default) the stolen access token and the session stop working on A.
+    clock.advance(Duration.ofSeconds(6));
+    int before = upstream.received().size();
+    assertEquals(401, onA.get("/api/after", stolen.headers()).status());
+    assertEquals(401, onA.get("/api/after", session.headers()).status());
+    assertEquals(before, upstream.received().size());
+    assertEquals(401, onB.get("/auth/sessions", session.headers()).status());
   }
 }

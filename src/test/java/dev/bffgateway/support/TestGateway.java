@@ -30,6 +30,18 @@ public final class TestGateway {
     return config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject().put("url", redis.url())));
   }
 
+  /** Points the configuration's store at a Sentinel-managed Redis started by the test. */
+  public static JsonObject redisStore(JsonObject config, RedisSentinelSetup redis) {
+    return config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject()
+      .put("sentinels", new JsonArray(redis.sentinelUrls())).put("masterName", RedisSentinelSetup.MASTER_NAME)));
+  }
+
+  /** Points the configuration's store at a Redis Cluster started by the test. */
+  public static JsonObject redisStore(JsonObject config, RedisClusterSetup redis) {
+    return config.put("store", new JsonObject().put("type", "redis").put("redis", new JsonObject()
+      .put("cluster", new JsonArray(redis.nodeUrls()))));
+  }
+
   /** The number a SQL count query returns on the gateway's SQLite file in dataDir: the store's own state. */
   public static long count(Path dataDir, String sql) throws java.sql.SQLException {
     try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("bff-gateway.db"));
