@@ -20,8 +20,9 @@ public final class RedisClusterSetup implements AutoCloseable {
     RedisClusterSetup setup = new RedisClusterSetup();
     try {
       for (int i = 0; i < 6; i++) {
-        setup.nodes.add(RedisServer.start(dir, List.of("--cluster-enabled", "yes", "--cluster-config-file",
-          dir.resolve("nodes-" + i + ".conf").toString(), "--cluster-node-timeout", "2000")));
+        // The bus port is named: by default it is the port + 10000, past 65535 for a free port above 55535.
+        setup.nodes.add(RedisServer.start(dir, List.of("--cluster-enabled", "yes", "--cluster-port", Integer.toString(RedisServer.freePort()),
+          "--cluster-config-file", dir.resolve("nodes-" + i + ".conf").toString(), "--cluster-node-timeout", "2000")));
       }
       List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
       setup.nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
