@@ -45,21 +45,32 @@ public final class OidcClient {
   private static final long MIN_KEYS_AGE_MS = 60_000;
   /** After a failed second reading of the keys, the next try waits this long. */
   private static final long KEYS_RETRY_MS = 60_000;
+  /**
+   * How long discovery waits to connect, and then for each read: a provider that never answers fails the discovery,
+   * which the next sign-in tries again, instead of holding every sign-in on a future that never completes.
+   */
+  private static final long DISCOVERY_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final OidcConfig config;
   private final TokenSigner clientKey;
   private final Clock clock;
+  private final long discoveryTimeoutMs;
   private Future<Discovery> discovery;
   /** The last discovery that succeeded; a later one may be under way. */
   private Discovery current;
 
   /** @param clientKey the private_key_jwt key, or null when the client authenticates with its secret */
   OidcClient(Vertx vertx, OidcConfig config, TokenSigner clientKey, Clock clock) {
+    this(vertx, config, clientKey, clock, DISCOVERY_TIMEOUT_MS);
+  }
+
+  OidcClient(Vertx vertx, OidcConfig config, TokenSigner clientKey, Clock clock, long discoveryTimeoutMs) {
     this.vertx = vertx;
     this.config = config;
     this.clientKey = clientKey;
     this.clock = clock;
+    this.discoveryTimeoutMs = discoveryTimeoutMs;
   }
 
   /** This event loop's clients, by provider name. */
@@ -142,7 +153,7 @@ public final class OidcClient {
       if (jwksUri == null) {
         return Future.succeededFuture(new Discovery(OAuth2Auth.create(vertx, options), options, issuerParameter, Long.MAX_VALUE));
       }
-      return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(jwksUri)).compose(request -> request
+      return client.request(discoveryRequest(jwksUri)).compose(request -> request
         .putHeader(HttpHeaders.ACCEPT, "application/jwk-set+json, application/json")
         .send().compose(response -> okBody(jwksUri, response).map(body -> {
           options.setJwks(signingKeys(body.toJsonObject()));
@@ -170,11 +181,16 @@ public final class OidcClient {
     return Long.MAX_VALUE;
   }
 
-  private static Future<JsonObject> getJson(HttpClient client, String url) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url))
+  private Future<JsonObject> getJson(HttpClient client, String url) {
+    return client.request(discoveryRequest(url))
       .compose(request -> request.putHeader(HttpHeaders.ACCEPT, "application/json").send())
       .compose(response -> okBody(url, response))
       .map(Buffer::toJsonObject);
+  }
+
+  private RequestOptions discoveryRequest(String url) {
+    return new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
+      .setConnectTimeout(discoveryTimeoutMs).setIdleTimeout(discoveryTimeoutMs);
   }
 
   private static Future<Buffer> okBody(String url, HttpClientResponse response) {

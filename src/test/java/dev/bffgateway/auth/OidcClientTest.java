@@ -39,6 +39,7 @@ class OidcClientTest {
   private final MutableClock clock = MutableClock.atNow();
   private final AtomicInteger jwksReads = new AtomicInteger();
   private volatile int jwksStatus = 200;
+  private volatile boolean jwksSilent;
   private volatile String advertisedIssuer;
   private String issuer;
 
@@ -55,6 +56,9 @@ class OidcClientTest {
           .put("jwks_uri", issuer + "/jwks").encode());
       } else if (request.path().equals("/jwks")) {
         jwksReads.incrementAndGet();
+        if (jwksSilent) {
+          return;
+        }
         request.response().setStatusCode(jwksStatus).putHeader("content-type", "application/json")
           .putHeader("cache-control", "public, max-age=600").end(jwks.encode());
       } else {
@@ -66,8 +70,23 @@ class OidcClientTest {
   }
 
   private OidcClient client(Vertx vertx) {
-    return new OidcClient(vertx, new OidcConfig("test", issuer, "bff-gateway", "secret", null, List.of("openid"), "preferred_username",
-      "name", "email", null, Set.of(), null, null, null), null, clock);
+    return new OidcClient(vertx, config(), null, clock);
+  }
+
+  private OidcConfig config() {
+    return new OidcConfig("test", issuer, "bff-gateway", "secret", null, List.of("openid"), "preferred_username",
+      "name", "email", null, Set.of(), null, null, null);
+  }
+
+  @Test
+  void aProviderThatNeverAnswersFailsTheDiscoveryWhichTheNextUseTriesAgain(Vertx vertx) {
+    jwksSilent = true;
+    OidcClient client = new OidcClient(vertx, config(), null, clock, 300);
+    Exception timedOut = assertThrows(Exception.class, () -> client.provider().await());
+    assertTrue(timedOut.getMessage().contains("timeout"), timedOut.getMessage());
+    jwksSilent = false;
+    client.provider().await();
+    assertEquals(2, jwksReads.get());
   }
 
   @Test
