@@ -7,6 +7,7 @@ import dev.bffgateway.store.Stores;
 import dev.bffgateway.support.CookieJar;
 import dev.bffgateway.support.Http;
 import dev.bffgateway.support.RedisSentinelSetup;
+import dev.bffgateway.support.Poll;
 import dev.bffgateway.support.RedisServer;
 import dev.bffgateway.support.TestGateway;
 import io.vertx.core.Future;
@@ -94,14 +95,14 @@ class RedisFailoverTest {
     AtomicInteger transportErrors = new AtomicInteger();
     Storm storm = new Storm(vertx, gateways, statuses, transportErrors);
     clients.forEach(storm::step);
-    RedisServer.await("every client to refresh once", Duration.ofSeconds(60), () -> clients.stream().allMatch(c -> c.refreshed.get() > 0));
+    Poll.until("every client to refresh once", Duration.ofSeconds(60), () -> clients.stream().allMatch(c -> c.refreshed.get() > 0));
 
     long killedAt = System.nanoTime();
     RedisServer old = redis.killPrimaryAhead(20_000);
     redis.awaitPrimaryOtherThan(old, Duration.ofSeconds(30));
     long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
     storm.failedOver = true;
-    RedisServer.await("every client to refresh twice after the failover", Duration.ofSeconds(60),
+    Poll.until("every client to refresh twice after the failover", Duration.ofSeconds(60),
       () -> clients.stream().allMatch(c -> c.refreshedAfterFailover.get() >= 2 || c.loggedOut != null));
     storm.stopped = true;
     Future.all(clients.stream().map(c -> c.done.future()).toList()).await();

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.bffgateway.Gateway;
 import dev.bffgateway.auth.AuthFlowTestSupport;
+import dev.bffgateway.support.Poll;
 import dev.bffgateway.support.RawHttp;
 import dev.bffgateway.support.RecordingUpstream;
 import dev.bffgateway.support.TestGateway;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,11 +82,9 @@ class TrustedProxiesTest {
     return RawHttp.exchange(port, request, null, 10_000).text();
   }
 
-  private JsonObject accessLine(int index) throws InterruptedException {
+  private JsonObject accessLine(int index) {
     // The line is written once the response has gone out, which the client may see first.
-    for (int waited = 0; accessLog.list.size() <= index && waited < 5_000; waited += 5) {
-      Thread.sleep(5);
-    }
+    Poll.until("access log line " + index, Duration.ofSeconds(5), () -> accessLog.list.size() > index);
     synchronized (accessLog) {
       return new JsonObject(accessLog.list.get(index).getFormattedMessage());
     }

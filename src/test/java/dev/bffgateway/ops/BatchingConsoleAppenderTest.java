@@ -5,11 +5,13 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import dev.bffgateway.support.Poll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -40,23 +42,15 @@ class BatchingConsoleAppenderTest {
       log.addAppender(appender);
 
       log.info("{\"n\":0}");
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (captured.size() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      Poll.until("the first line", Duration.ofSeconds(5), () -> captured.size() > 0);
       assertEquals("{\"n\":0}\n", captured.toString(StandardCharsets.UTF_8), "written without waiting for more lines "+ context.getStatusManager().getCopyOfStatusList());
 
       // Nothing queued at the next tick: the writer sleeps until an event wakes it, not every 20 ms.
       Thread writer = Thread.getAllStackTraces().keySet().stream()
         .filter(thread -> thread.getName().equals("bff-log-writer-test")).findFirst().orElseThrow();
-      while (writer.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      assertEquals(Thread.State.WAITING, writer.getState(), "an idle writer waits without a deadline");
+      Poll.until("an idle writer to wait without a deadline", Duration.ofSeconds(5), () -> writer.getState() == Thread.State.WAITING);
       log.info("{\"n\":1}");
-      while (captured.size() == "{\"n\":0}\n".length() && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      Poll.until("the second line", Duration.ofSeconds(5), () -> captured.size() > "{\"n\":0}\n".length());
       assertEquals("{\"n\":0}\n{\"n\":1}\n", captured.toString(StandardCharsets.UTF_8), "the next line wakes it");
 
       IntStream.range(2, 1000).forEach(n -> log.info("{\"n\":" + n + "}"));

@@ -4,6 +4,7 @@ import dev.bffgateway.config.RedisConfig;
 import dev.bffgateway.config.RefreshTokensConfig;
 import dev.bffgateway.support.MutableClock;
 import dev.bffgateway.support.RedisClusterSetup;
+import dev.bffgateway.support.Poll;
 import dev.bffgateway.support.RedisServer;
 import dev.bffgateway.store.Rotation.Outcome;
 import io.vertx.core.Future;
@@ -98,12 +99,12 @@ class RedisClusterStoreTest extends RefreshTokenStoreContract {
       families.add(last);
       rotateUntilStopped(vertx, token, outcomes, stopped, last);
     }
-    RedisServer.await("rotations under way", Duration.ofSeconds(30), () -> outcomes.getOrDefault("ROTATED", new AtomicInteger()).get() > 500);
+    Poll.until("rotations under way", Duration.ofSeconds(30), () -> outcomes.getOrDefault("ROTATED", new AtomicInteger()).get() > 500);
     RedisServer killed = cluster.killPrimaryAndAwaitFailover();
     killed.startProcess();
     cluster.awaitReplicasInSync();
     int before = outcomes.get("ROTATED").get();
-    RedisServer.await("rotations after the failover", Duration.ofSeconds(30), () -> outcomes.get("ROTATED").get() > before + 500);
+    Poll.until("rotations after the failover", Duration.ofSeconds(30), () -> outcomes.get("ROTATED").get() > before + 500);
     stopped.set(true);
     List<String> current = new ArrayList<>();
     for (Promise<String> family : families) {

@@ -28,7 +28,7 @@ public final class RedisClusterSetup implements AutoCloseable {
       setup.nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
       create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
       RedisServer.run(create);
-      RedisServer.await("every node to see the cluster ok", Duration.ofSeconds(30), () -> setup.nodes.stream()
+      Poll.until("every node to see the cluster ok", Duration.ofSeconds(30), () -> setup.nodes.stream()
         .allMatch(node -> RedisServer.cli(node.port(), "CLUSTER", "INFO").contains("cluster_state:ok")));
       setup.awaitReplicasInSync();
       return setup;
@@ -40,7 +40,7 @@ public final class RedisClusterSetup implements AutoCloseable {
 
   /** Every primary has its replica, in sync. */
   public void awaitReplicasInSync() {
-    RedisServer.await("the replicas in sync", Duration.ofSeconds(30), () -> nodes.stream()
+    Poll.until("the replicas in sync", Duration.ofSeconds(30), () -> nodes.stream()
       .map(node -> RedisServer.cli(node.port(), "INFO", "replication"))
       .allMatch(info -> info.contains("role:master") ? info.contains("connected_slaves:1") : info.contains("master_link_status:up")));
   }
@@ -51,7 +51,7 @@ public final class RedisClusterSetup implements AutoCloseable {
       .findFirst().orElseThrow();
     primary.kill();
     RedisServer survivor = nodes.stream().filter(node -> node != primary).findFirst().orElseThrow();
-    RedisServer.await("the replica's promotion", Duration.ofSeconds(30), () -> nodes.stream().filter(node -> node != primary)
+    Poll.until("the replica's promotion", Duration.ofSeconds(30), () -> nodes.stream().filter(node -> node != primary)
       .allMatch(node -> RedisServer.cli(node.port(), "CLUSTER", "INFO").contains("cluster_state:ok"))
       && RedisServer.cli(survivor.port(), "CLUSTER", "NODES").lines()
         .filter(line -> line.contains(":" + primary.port() + "@")).allMatch(line -> line.contains("fail")));

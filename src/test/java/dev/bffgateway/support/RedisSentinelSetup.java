@@ -45,9 +45,9 @@ public final class RedisSentinelSetup implements AutoCloseable {
           dir.resolve("sentinel-" + port + ".log")));
       }
       // Ready when the replicas are in sync and every sentinel knows both replicas and the other sentinels.
-      RedisServer.await("replicas in sync", Duration.ofSeconds(30), () -> setup.servers.subList(1, 3).stream()
+      Poll.until("replicas in sync", Duration.ofSeconds(30), () -> setup.servers.subList(1, 3).stream()
         .allMatch(replica -> RedisServer.cli(replica.port(), "INFO", "replication").contains("master_link_status:up")));
-      RedisServer.await("sentinels to see the replicas and each other", Duration.ofSeconds(30), () -> setup.sentinelPorts.stream()
+      Poll.until("sentinels to see the replicas and each other", Duration.ofSeconds(30), () -> setup.sentinelPorts.stream()
         .allMatch(port -> {
           String master = RedisServer.cli(port, "SENTINEL", "MASTER", MASTER_NAME);
           return field(master, "num-slaves").equals("2") && field(master, "num-other-sentinels").equals("2");
@@ -90,7 +90,7 @@ public final class RedisSentinelSetup implements AutoCloseable {
     try {
       RedisServer.run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(primary.port()), "-x", "SET", "filler"), filler);
       long filled = offset(primary.port());
-      RedisServer.await("the primary to run ahead of its replicas", Duration.ofSeconds(30), () -> offset(primary.port()) > filled + lagBytes);
+      Poll.until("the primary to run ahead of its replicas", Duration.ofSeconds(30), () -> offset(primary.port()) > filled + lagBytes);
       primary.kill();
     } finally {
       replicas.forEach(RedisServer::resume);
@@ -104,7 +104,7 @@ public final class RedisSentinelSetup implements AutoCloseable {
 
   /** Waits until the sentinels name a new primary that answers as one and has a replica in sync. */
   public void awaitPrimaryOtherThan(RedisServer old, Duration timeout) {
-    RedisServer.await("a new primary", timeout, () -> {
+    Poll.until("a new primary", timeout, () -> {
       int port = primaryPort();
       return port != old.port() && RedisServer.cli(port, "INFO", "replication").contains("role:master");
     });

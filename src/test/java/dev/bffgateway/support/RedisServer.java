@@ -110,17 +110,6 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Polls until the condition holds, or fails after the timeout. */
-  public static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out waiting for " + what);
-      }
-      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-    }
-  }
-
   /** Kills the server at once, as a crash would. */
   public boolean alive() {
     return process != null && process.isAlive();
