@@ -53,31 +53,11 @@ class RedisClusterStoreTest extends RefreshTokenStoreContract {
   @Test
   @Timeout(120)
   void aSlotMigrationUnderLoadLosesNoRotation(Vertx vertx) throws Exception {
-    List<String> tokens = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      tokens.add(store.issue("subject-" + i, null, ALICE, null).await().token());
-    }
-    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-    AtomicBoolean stopped = new AtomicBoolean();
-    List<Promise<String>> families = new ArrayList<>();
-    for (String token : tokens) {
-      Promise<String> last = Promise.promise();
-      families.add(last);
-      rotateUntilStopped(vertx, token, outcomes, stopped, last);
-    }
+    RotationLoad load = new RotationLoad(vertx);
     cluster.reshard(4096);
-    stopped.set(true);
-    List<String> current = new ArrayList<>();
-    for (Promise<String> family : families) {
-      current.add(family.future().await());
-    }
-    System.out.println("reshard under load: outcomes " + new TreeMap<>(outcomes));
-    assertTrue(outcomes.keySet().stream().allMatch(outcome -> outcome.equals("ROTATED") || outcome.equals("GRACE")
-      || outcome.equals("unavailable")), outcomes.toString());
-    assertTrue(outcomes.get("ROTATED").get() > 100, outcomes.toString());
-    for (String token : current) {
-      assertEquals(Outcome.ROTATED, store.rotate(token).await().outcome());
-    }
+    List<String> current = load.stop("reshard under load");
+    assertTrue(load.rotated() > 100, load.outcomes.toString());
+    assertEveryFamilyRotatesOn(current);
   }
 
   /**
@@ -87,59 +67,82 @@ class RedisClusterStoreTest extends RefreshTokenStoreContract {
   @Test
   @Timeout(120)
   void aPrimaryKilledUnderLoadLosesNoRotation(Vertx vertx) throws Exception {
-    List<String> tokens = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      tokens.add(store.issue("subject-" + i, null, ALICE, null).await().token());
-    }
-    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-    AtomicBoolean stopped = new AtomicBoolean();
-    List<Promise<String>> families = new ArrayList<>();
-    for (String token : tokens) {
-      Promise<String> last = Promise.promise();
-      families.add(last);
-      rotateUntilStopped(vertx, token, outcomes, stopped, last);
-    }
-    Poll.until("rotations under way", Duration.ofSeconds(30), () -> outcomes.getOrDefault("ROTATED", new AtomicInteger()).get() > 500);
+    RotationLoad load = new RotationLoad(vertx);
+    Poll.until("rotations under way", Duration.ofSeconds(30), () -> load.rotated() > 500);
     RedisServer killed = cluster.killPrimaryAndAwaitFailover();
     killed.startProcess();
     cluster.awaitReplicasInSync();
-    int before = outcomes.get("ROTATED").get();
-    Poll.until("rotations after the failover", Duration.ofSeconds(30), () -> outcomes.get("ROTATED").get() > before + 500);
-    stopped.set(true);
-    List<String> current = new ArrayList<>();
-    for (Promise<String> family : families) {
-      current.add(family.future().await());
-    }
-    System.out.println("cluster failover under load: outcomes " + new TreeMap<>(outcomes));
-    assertTrue(outcomes.keySet().stream().allMatch(outcome -> outcome.equals("ROTATED") || outcome.equals("GRACE")
-      || outcome.equals("unavailable")), outcomes.toString());
+    int before = load.rotated();
+    Poll.until("rotations after the failover", Duration.ofSeconds(30), () -> load.rotated() > before + 500);
+    assertEveryFamilyRotatesOn(load.stop("cluster failover under load"));
+  }
+
+  private void assertEveryFamilyRotatesOn(List<String> current) {
     for (String token : current) {
       assertEquals(Outcome.ROTATED, store.rotate(token).await().outcome());
     }
   }
 
-  /** One client: rotates, and retries a 503 with the same token; completes with the token it holds at the end. */
-  private void rotateUntilStopped(Vertx vertx, String token, Map<String, AtomicInteger> outcomes, AtomicBoolean stopped, Promise<String> last) {
-    if (stopped.get()) {
-      last.complete(token);
-      return;
+  /**
+   * 100 families, each rotated by one client without pause, which retries a 503 with the same token; counts the
+   * outcomes until stopped.
+   */
+  private final class RotationLoad {
+    final Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final List<Promise<String>> families = new ArrayList<>();
+
+    RotationLoad(Vertx vertx) {
+      List<String> tokens = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        tokens.add(store.issue("subject-" + i, null, ALICE, null).await().token());
+      }
+      for (String token : tokens) {
+        Promise<String> last = Promise.promise();
+        families.add(last);
+        rotateUntilStopped(vertx, token, last);
+      }
     }
-    store.rotate(token).onComplete(result -> {
-      if (result.failed()) {
-        outcomes.computeIfAbsent(result.cause() instanceof StoreUnavailableException ? "unavailable" : result.cause().toString(),
-          k -> new AtomicInteger()).incrementAndGet();
-        vertx.setTimer(20, t -> rotateUntilStopped(vertx, token, outcomes, stopped, last));
+
+    int rotated() {
+      return outcomes.getOrDefault("ROTATED", new AtomicInteger()).get();
+    }
+
+    /** The token each client holds at the end, once only rotations, GRACE and 503s were seen. */
+    List<String> stop(String what) {
+      stopped.set(true);
+      List<String> current = families.stream().map(family -> family.future().await()).toList();
+      System.out.println(what + ": outcomes " + new TreeMap<>(outcomes));
+      assertTrue(outcomes.keySet().stream().allMatch(outcome -> outcome.equals("ROTATED") || outcome.equals("GRACE")
+        || outcome.equals("unavailable")), outcomes.toString());
+      return current;
+    }
+
+    /** One client: rotates, and retries a 503 with the same token; completes with the token it holds at the end. */
+    private void rotateUntilStopped(Vertx vertx, String token, Promise<String> last) {
+      if (stopped.get()) {
+        last.complete(token);
         return;
       }
-      Rotation rotation = result.result();
-      outcomes.computeIfAbsent(rotation.outcome().name() + (rotation.outcome() == Outcome.GRACE && rotation.newToken() == null ? " without successor" : ""),
-        k -> new AtomicInteger()).incrementAndGet();
-      if (rotation.newToken() == null) {
-        last.complete(token);
-      } else {
-        vertx.runOnContext(v -> rotateUntilStopped(vertx, rotation.newToken(), outcomes, stopped, last));
-      }
-    });
+      store.rotate(token).onComplete(result -> {
+        if (result.failed()) {
+          count(result.cause() instanceof StoreUnavailableException ? "unavailable" : result.cause().toString());
+          vertx.setTimer(20, t -> rotateUntilStopped(vertx, token, last));
+          return;
+        }
+        Rotation rotation = result.result();
+        count(rotation.outcome().name() + (rotation.outcome() == Outcome.GRACE && rotation.newToken() == null ? " without successor" : ""));
+        if (rotation.newToken() == null) {
+          last.complete(token);
+        } else {
+          vertx.runOnContext(v -> rotateUntilStopped(vertx, rotation.newToken(), last));
+        }
+      });
+    }
+
+    private void count(String outcome) {
+      outcomes.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
+    }
   }
 
   @Nested
