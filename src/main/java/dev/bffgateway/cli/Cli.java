@@ -355,18 +355,25 @@ public final class Cli {
       err.println("--live, --seconds and --concurrency take whole numbers");
       return INVALID;
     }
+    return withStore(config, "bench-store", (vertx, store) -> {
+      out.println(StoreBench.run(vertx, store.families(), live, seconds, concurrency).line(config.store().type().name().toLowerCase(java.util.Locale.ROOT)));
+      return OK;
+    });
+  }
+
+  /** Runs {@code use} on the configured store, opened on a Vert.x of its own; both are closed afterwards. */
+  private int withStore(GatewayConfig config, String command, java.util.function.BiFunction<Vertx, Store, Integer> use) {
     Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
     try {
       dev.bffgateway.token.PrivateFiles.dataDir(config.dataDir());
       Store store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
       try {
-        out.println(StoreBench.run(vertx, store.families(), live, seconds, concurrency).line(config.store().type().name().toLowerCase(java.util.Locale.ROOT)));
-        return OK;
+        return use.apply(vertx, store);
       } finally {
         store.lifecycle().close().await();
       }
     } catch (Exception e) {
-      err.println("bench-store failed: " + e.getMessage());
+      err.println(command + " failed: " + e.getMessage());
       return FAILED;
     } finally {
       vertx.close().await();
@@ -410,23 +417,11 @@ public final class Cli {
       err.println("The memory store lives inside the gateway: use the admin API, POST /admin/unlock/{userName}");
       return FAILED;
     }
-    Vertx vertx = newVertx(Transports.of(ServerConfig.Transport.AUTO));
-    try {
-      dev.bffgateway.token.PrivateFiles.dataDir(config.dataDir());
-      Store store = Stores.open(vertx, config.store(), config.refreshTokens(), java.time.Clock.systemUTC()).await();
-      try {
-        new SignInThrottle(store.signInAttempts(), config.credentials()).unlock(user).await();
-        out.println("unlocked " + user + ": its failed sign-ins are forgotten at every address");
-        return OK;
-      } finally {
-        store.lifecycle().close().await();
-      }
-    } catch (Exception e) {
-      err.println("unlock failed: " + e.getMessage());
-      return FAILED;
-    } finally {
-      vertx.close().await();
-    }
+    return withStore(config, "unlock", (vertx, store) -> {
+      new SignInThrottle(store.signInAttempts(), config.credentials()).unlock(user).await();
+      out.println("unlocked " + user + ": its failed sign-ins are forgotten at every address");
+      return OK;
+    });
   }
 
   private int demoBackend(Map<String, String> options) {
